@@ -151,3 +151,16 @@ def test_guidance_maps_names_and_consistency():
 def test_bad_arguments_raise(quadrants, call, match):
     with pytest.raises(ValueError, match=match):
         call(quadrants)
+
+
+def test_region_paints_only_a_window_of_the_full_maps():
+    s = compute_structure(data.coffee()[::4, ::4], n_segments=80)
+    clicks = [Click(40, 60), Click(90, 140, False)]  # the negative click lies outside the window
+    prev = np.zeros(s.shape, bool)
+    prev[30:50, 50:80] = True
+    full = g.guidance_maps(s, clicks, names=list(g.CHANNELS), previous_mask=prev)
+    window = g.guidance_maps(s, clicks, names=list(g.CHANNELS), previous_mask=prev, region=(20, 70, 30, 110))
+    for name in g.CHANNELS:
+        np.testing.assert_array_equal(window[name], full[name][20:70, 30:110], err_msg=name)
+    with pytest.raises(ValueError, match="not a non-empty window"):
+        g.guidance_maps(s, clicks, region=(0, 0, 0, 10))

@@ -71,6 +71,15 @@ def _to_map_scale(distance: np.ndarray, max_distance: float) -> np.ndarray:
     return np.minimum(distance * (MAX_VALUE / max_distance), MAX_VALUE)
 
 
+def _check_region(region: Sequence[int] | None, shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    if region is None:
+        return 0, shape[0], 0, shape[1]
+    y0, y1, x0, x1 = (int(v) for v in region)
+    if not (0 <= y0 < y1 <= shape[0] and 0 <= x0 < x1 <= shape[1]):
+        raise ValueError(f"region (y0, y1, x0, x1) = {tuple(region)} is not a non-empty window of an image of shape {shape}")
+    return y0, y1, x0, x1
+
+
 def _check_shape(shape: Sequence[int]) -> tuple[int, int]:
     shape = tuple(int(v) for v in shape)
     if len(shape) < 2 or shape[0] < 1 or shape[1] < 1:
@@ -79,7 +88,11 @@ def _check_shape(shape: Sequence[int]) -> tuple[int, int]:
 
 
 def euclidean_maps(
-    shape: Sequence[int], clicks: Iterable[Click], *, max_distance: float = DEFAULT_MAX_DISTANCE
+    shape: Sequence[int],
+    clicks: Iterable[Click],
+    *,
+    max_distance: float = DEFAULT_MAX_DISTANCE,
+    region: Sequence[int] | None = None,
 ) -> np.ndarray:
     """Euclidean distance maps of positive and negative clicks (Eq. 1, iFCN).
 
@@ -91,12 +104,14 @@ def euclidean_maps(
         Clicks, rounded to their pixels.
     max_distance : float
         Distance in pixels that maps to 255; farther pixels are clipped there.
+    region : (y0, y1, x0, x1), optional
+        Compute only this window of the image (clicks outside it still count).
 
     Returns
     -------
     maps : (2, H, W) float32 ndarray
         ``maps[0]`` positive, ``maps[1]`` negative; 255 everywhere for a
-        polarity without clicks.
+        polarity without clicks. With `region`, ``(2, y1 - y0, x1 - x0)``.
 
     Raises
     ------
@@ -111,9 +126,10 @@ def euclidean_maps(
     shape = _check_shape(shape)
     max_distance = _check_max_distance(max_distance)
     pixels, positive = click_pixels(clicks, shape)
-    rows = np.arange(shape[0], dtype=np.float64)[:, None]
-    cols = np.arange(shape[1], dtype=np.float64)[None, :]
-    maps = np.full((2, *shape), MAX_VALUE, dtype=np.float32)
+    y0, y1, x0, x1 = _check_region(region, shape)
+    rows = np.arange(y0, y1, dtype=np.float64)[:, None]
+    cols = np.arange(x0, x1, dtype=np.float64)[None, :]
+    maps = np.full((2, y1 - y0, x1 - x0), MAX_VALUE, dtype=np.float32)
     for channel, polarity in enumerate((True, False)):
         squared = None
         for r, c in pixels[positive == polarity]:
@@ -236,8 +252,9 @@ def _object_table(structure: ImageStructure, clicks, scale, f1: float, f2: float
     return counts * (MAX_VALUE / top) if top > 0 else counts
 
 
-def _paint(structure: ImageStructure, table: np.ndarray) -> np.ndarray:
-    return np.take(table.astype(np.float32), structure.superpixels)
+def _paint(structure: ImageStructure, table: np.ndarray, region=None) -> np.ndarray:
+    y0, y1, x0, x1 = _check_region(region, structure.shape)
+    return np.take(table.astype(np.float32), structure.superpixels[y0:y1, x0:x1])
 
 
 def superpixel_maps(
@@ -327,8 +344,13 @@ def object_map(
     return _paint(structure, _object_table(structure, clicks, _check_scale(scale), f1, f2))
 
 
-def mask_distance_map(previous_mask: np.ndarray | None, *, shape: Sequence[int] | None = None,
-                      max_distance: float = DEFAULT_MAX_DISTANCE) -> np.ndarray:
+def mask_distance_map(
+    previous_mask: np.ndarray | None,
+    *,
+    shape: Sequence[int] | None = None,
+    max_distance: float = DEFAULT_MAX_DISTANCE,
+    region: Sequence[int] | None = None,
+) -> np.ndarray:
     """Distance transform of the previous prediction (Sec. 4.2, Interaction Loop).
 
     Every pixel gets its Euclidean distance to the nearest pixel of the
@@ -342,10 +364,14 @@ def mask_distance_map(previous_mask: np.ndarray | None, *, shape: Sequence[int] 
         Needed only when `previous_mask` is None.
     max_distance : float
         Distance in pixels that maps to 255.
+    region : (y0, y1, x0, x1), optional
+        Compute only this window; distances are then to the mask's pixels
+        inside the window.
 
     Returns
     -------
     map : (H, W) float32 ndarray
+        With `region`, ``(y1 - y0, x1 - x0)``.
 
     Examples
     --------
@@ -356,11 +382,13 @@ def mask_distance_map(previous_mask: np.ndarray | None, *, shape: Sequence[int] 
     if previous_mask is None:
         if shape is None:
             raise ValueError("shape is needed when previous_mask is None")
-        return np.full(_check_shape(shape), MAX_VALUE, dtype=np.float32)
+        y0, y1, x0, x1 = _check_region(region, _check_shape(shape))
+        return np.full((y1 - y0, x1 - x0), MAX_VALUE, dtype=np.float32)
     mask = np.asarray(previous_mask)
     if mask.ndim != 2:
         raise ValueError(f"previous_mask must be 2D (H, W), got shape {mask.shape}")
-    mask = mask.astype(bool)
+    y0, y1, x0, x1 = _check_region(region, mask.shape)
+    mask = mask[y0:y1, x0:x1].astype(bool)
     if not mask.any():
         return np.full(mask.shape, MAX_VALUE, dtype=np.float32)
     return _to_map_scale(ndimage.distance_transform_edt(~mask), max_distance).astype(np.float32)
@@ -377,6 +405,7 @@ def guidance_maps(
     f1: float = DEFAULT_F1,
     f2: float = DEFAULT_F2,
     max_distance: float = DEFAULT_MAX_DISTANCE,
+    region: Sequence[int] | None = None,
 ) -> dict[str, np.ndarray]:
     """Several guidance channels at once, sharing their per-superpixel work.
 
@@ -396,11 +425,15 @@ def guidance_maps(
         of the clicks.
     f, f1, f2, max_distance : float
         As in `superpixel_maps`, `object_map` and `euclidean_maps`.
+    region : (y0, y1, x0, x1), optional
+        Paint the maps only on this window of the image (the network's input
+        window), so a click's cost does not grow with the image; clicks
+        outside the window still count.
 
     Returns
     -------
     dict of str to (H, W) float32 ndarray
-        In the order of `names`.
+        In the order of `names`; with `region`, each ``(y1 - y0, x1 - x0)``.
 
     Raises
     ------
@@ -414,19 +447,23 @@ def guidance_maps(
         raise ValueError(f"unknown guidance channel(s) {unknown}; expected some of {list(CHANNELS)}")
     max_distance = _check_max_distance(max_distance)
     scale = _check_scale(scale) if scale is not None else estimate_scale(clicks)
+    if not 0 <= f1 <= f2:
+        raise ValueError(f"need 0 <= f1 <= f2, got f1={f1}, f2={f2}")
+    region = _check_region(region, structure.shape)
     out, tables, euclid = {}, None, None
     for name in names:
         if name.startswith("superpixel"):
             if tables is None:
                 tables = _superpixel_tables(structure, clicks, max_distance)
             chosen = _truncate(tables, scale, f, max_distance) if name.endswith("scaled") else tables
-            out[name] = _paint(structure, chosen[0 if "_pos" in name else 1])
+            out[name] = _paint(structure, chosen[0 if "_pos" in name else 1], region)
         elif name.startswith("object"):
-            out[name] = object_map(structure, clicks, scale=scale if name.endswith("scaled") else None, f1=f1, f2=f2)
+            table = _object_table(structure, clicks, scale if name.endswith("scaled") else None, f1, f2)
+            out[name] = _paint(structure, table, region)
         elif name.startswith("euclidean"):
             if euclid is None:
-                euclid = euclidean_maps(structure.shape, clicks, max_distance=max_distance)
+                euclid = euclidean_maps(structure.shape, clicks, max_distance=max_distance, region=region)
             out[name] = euclid[0 if name.endswith("pos") else 1]
         else:
-            out[name] = mask_distance_map(previous_mask, shape=structure.shape, max_distance=max_distance)
+            out[name] = mask_distance_map(previous_mask, shape=structure.shape, max_distance=max_distance, region=region)
     return out
