@@ -164,3 +164,22 @@ def test_region_paints_only_a_window_of_the_full_maps():
         np.testing.assert_array_equal(window[name], full[name][20:70, 30:110], err_msg=name)
     with pytest.raises(ValueError, match="not a non-empty window"):
         g.guidance_maps(s, clicks, region=(0, 0, 0, 10))
+
+
+def test_grid_samples_the_maps_and_fills_outside_the_image():
+    s = compute_structure(data.coffee()[::4, ::4], n_segments=80)
+    clicks = [Click(40, 60), Click(90, 140, False)]
+    rows, cols = np.arange(-10, 100, 3), np.arange(20, 170, 4)  # leaves the image above and right
+    names = [n for n in g.CHANNELS if n != "previous_mask"]
+    full = g.guidance_maps(s, clicks, names=names)
+    sampled = g.guidance_maps(s, clicks, names=names, grid=(rows, cols))
+    inside_r, inside_c = rows >= 0, cols < 150
+    for name in names:
+        expected = full[name][np.ix_(rows[inside_r], cols[inside_c])]
+        np.testing.assert_array_equal(sampled[name][np.ix_(inside_r, inside_c)], expected, err_msg=name)
+        outside = sampled[name][~inside_r]
+        if name.startswith("euclidean"):  # distances are defined past the edge too
+            continue
+        assert (outside == (0 if name.startswith("object") else 255)).all(), name
+    # row -10, col 60 is 50 px above the positive click at (40, 60)
+    assert sampled["euclidean_pos"][0, 10] == pytest.approx(50.0)

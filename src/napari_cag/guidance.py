@@ -71,13 +71,38 @@ def _to_map_scale(distance: np.ndarray, max_distance: float) -> np.ndarray:
     return np.minimum(distance * (MAX_VALUE / max_distance), MAX_VALUE)
 
 
-def _check_region(region: Sequence[int] | None, shape: tuple[int, int]) -> tuple[int, int, int, int]:
-    if region is None:
-        return 0, shape[0], 0, shape[1]
-    y0, y1, x0, x1 = (int(v) for v in region)
-    if not (0 <= y0 < y1 <= shape[0] and 0 <= x0 < x1 <= shape[1]):
-        raise ValueError(f"region (y0, y1, x0, x1) = {tuple(region)} is not a non-empty window of an image of shape {shape}")
-    return y0, y1, x0, x1
+class _Grid:
+    """Where maps are evaluated: rows x cols pixel coordinates, possibly outside the image."""
+
+    def __init__(self, shape, region=None, grid=None):
+        if region is not None and grid is not None:
+            raise ValueError("give region or grid, not both")
+        if grid is not None:
+            rows, cols = (np.asarray(v, dtype=np.int64).ravel() for v in grid)
+            if rows.size == 0 or cols.size == 0:
+                raise ValueError("grid rows and cols must not be empty")
+        elif region is not None:
+            y0, y1, x0, x1 = (int(v) for v in region)
+            if not (0 <= y0 < y1 <= shape[0] and 0 <= x0 < x1 <= shape[1]):
+                raise ValueError(
+                    f"region (y0, y1, x0, x1) = {tuple(region)} is not a non-empty window of an image of shape {shape}"
+                )
+            rows, cols = np.arange(y0, y1), np.arange(x0, x1)
+        else:
+            rows, cols = np.arange(shape[0]), np.arange(shape[1])
+        self.rows, self.cols = rows, cols
+        self.row_in = (rows >= 0) & (rows < shape[0])
+        self.col_in = (cols >= 0) & (cols < shape[1])
+        self.shape = (rows.size, cols.size)
+
+    def paint(self, table: np.ndarray, labels: np.ndarray, outside: float) -> np.ndarray:
+        """``table[labels]`` at the grid points; `outside` where they leave the image."""
+        inner = np.take(table.astype(np.float32), labels[np.ix_(self.rows[self.row_in], self.cols[self.col_in])])
+        if self.row_in.all() and self.col_in.all():
+            return inner
+        out = np.full(self.shape, outside, dtype=np.float32)
+        out[np.ix_(self.row_in, self.col_in)] = inner
+        return out
 
 
 def _check_shape(shape: Sequence[int]) -> tuple[int, int]:
@@ -93,6 +118,7 @@ def euclidean_maps(
     *,
     max_distance: float = DEFAULT_MAX_DISTANCE,
     region: Sequence[int] | None = None,
+    grid: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Euclidean distance maps of positive and negative clicks (Eq. 1, iFCN).
 
@@ -106,12 +132,15 @@ def euclidean_maps(
         Distance in pixels that maps to 255; farther pixels are clipped there.
     region : (y0, y1, x0, x1), optional
         Compute only this window of the image (clicks outside it still count).
+    grid : (rows, cols) pair of int arrays, optional
+        Compute the maps at these pixel rows x columns (e.g. a subsampled
+        window for the network); points may lie outside the image.
 
     Returns
     -------
     maps : (2, H, W) float32 ndarray
         ``maps[0]`` positive, ``maps[1]`` negative; 255 everywhere for a
-        polarity without clicks. With `region`, ``(2, y1 - y0, x1 - x0)``.
+        polarity without clicks. With `region` or `grid`, the window's shape.
 
     Raises
     ------
@@ -126,10 +155,10 @@ def euclidean_maps(
     shape = _check_shape(shape)
     max_distance = _check_max_distance(max_distance)
     pixels, positive = click_pixels(clicks, shape)
-    y0, y1, x0, x1 = _check_region(region, shape)
-    rows = np.arange(y0, y1, dtype=np.float64)[:, None]
-    cols = np.arange(x0, x1, dtype=np.float64)[None, :]
-    maps = np.full((2, y1 - y0, x1 - x0), MAX_VALUE, dtype=np.float32)
+    where = _Grid(shape, region, grid)
+    rows = where.rows.astype(np.float64)[:, None]
+    cols = where.cols.astype(np.float64)[None, :]
+    maps = np.full((2, *where.shape), MAX_VALUE, dtype=np.float32)
     for channel, polarity in enumerate((True, False)):
         squared = None
         for r, c in pixels[positive == polarity]:
@@ -252,9 +281,8 @@ def _object_table(structure: ImageStructure, clicks, scale, f1: float, f2: float
     return counts * (MAX_VALUE / top) if top > 0 else counts
 
 
-def _paint(structure: ImageStructure, table: np.ndarray, region=None) -> np.ndarray:
-    y0, y1, x0, x1 = _check_region(region, structure.shape)
-    return np.take(table.astype(np.float32), structure.superpixels[y0:y1, x0:x1])
+def _paint(structure: ImageStructure, table: np.ndarray) -> np.ndarray:
+    return np.take(table.astype(np.float32), structure.superpixels)
 
 
 def superpixel_maps(
@@ -350,6 +378,7 @@ def mask_distance_map(
     shape: Sequence[int] | None = None,
     max_distance: float = DEFAULT_MAX_DISTANCE,
     region: Sequence[int] | None = None,
+    grid: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Distance transform of the previous prediction (Sec. 4.2, Interaction Loop).
 
@@ -367,11 +396,15 @@ def mask_distance_map(
     region : (y0, y1, x0, x1), optional
         Compute only this window; distances are then to the mask's pixels
         inside the window.
+    grid : (rows, cols) pair of int arrays, optional
+        Sample the map at these pixel rows x columns (255 outside the image);
+        distances are measured on the grid's own spacing, so a coarse grid
+        gives coarse distances.
 
     Returns
     -------
     map : (H, W) float32 ndarray
-        With `region`, ``(y1 - y0, x1 - x0)``.
+        With `region` or `grid`, the window's shape.
 
     Examples
     --------
@@ -382,16 +415,17 @@ def mask_distance_map(
     if previous_mask is None:
         if shape is None:
             raise ValueError("shape is needed when previous_mask is None")
-        y0, y1, x0, x1 = _check_region(region, _check_shape(shape))
-        return np.full((y1 - y0, x1 - x0), MAX_VALUE, dtype=np.float32)
+        return np.full(_Grid(_check_shape(shape), region, grid).shape, MAX_VALUE, dtype=np.float32)
     mask = np.asarray(previous_mask)
     if mask.ndim != 2:
         raise ValueError(f"previous_mask must be 2D (H, W), got shape {mask.shape}")
-    y0, y1, x0, x1 = _check_region(region, mask.shape)
-    mask = mask[y0:y1, x0:x1].astype(bool)
-    if not mask.any():
-        return np.full(mask.shape, MAX_VALUE, dtype=np.float32)
-    return _to_map_scale(ndimage.distance_transform_edt(~mask), max_distance).astype(np.float32)
+    where = _Grid(mask.shape, region, grid)
+    sampled = where.paint(np.array([0.0, 1.0]), mask.astype(np.int8), outside=0.0) > 0
+    if not sampled.any():
+        return np.full(where.shape, MAX_VALUE, dtype=np.float32)
+    spacing = [np.mean(np.diff(v)) if v.size > 1 else 1.0 for v in (where.rows, where.cols)]
+    distance = ndimage.distance_transform_edt(~sampled, sampling=spacing)
+    return _to_map_scale(distance, max_distance).astype(np.float32)
 
 
 def guidance_maps(
@@ -406,6 +440,7 @@ def guidance_maps(
     f2: float = DEFAULT_F2,
     max_distance: float = DEFAULT_MAX_DISTANCE,
     region: Sequence[int] | None = None,
+    grid: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Several guidance channels at once, sharing their per-superpixel work.
 
@@ -429,11 +464,16 @@ def guidance_maps(
         Paint the maps only on this window of the image (the network's input
         window), so a click's cost does not grow with the image; clicks
         outside the window still count.
+    grid : (rows, cols) pair of int arrays, optional
+        Evaluate the maps at these pixel rows x columns instead: a window,
+        subsampled to the network's input size, that may extend past the
+        image (there the structure and mask maps take their no-click value;
+        Euclidean distances are defined there and continue).
 
     Returns
     -------
     dict of str to (H, W) float32 ndarray
-        In the order of `names`; with `region`, each ``(y1 - y0, x1 - x0)``.
+        In the order of `names`; with `region` or `grid`, the window's shape.
 
     Raises
     ------
@@ -449,21 +489,22 @@ def guidance_maps(
     scale = _check_scale(scale) if scale is not None else estimate_scale(clicks)
     if not 0 <= f1 <= f2:
         raise ValueError(f"need 0 <= f1 <= f2, got f1={f1}, f2={f2}")
-    region = _check_region(region, structure.shape)
+    where = _Grid(structure.shape, region, grid)
+    sample = (where.rows, where.cols)
     out, tables, euclid = {}, None, None
     for name in names:
         if name.startswith("superpixel"):
             if tables is None:
                 tables = _superpixel_tables(structure, clicks, max_distance)
             chosen = _truncate(tables, scale, f, max_distance) if name.endswith("scaled") else tables
-            out[name] = _paint(structure, chosen[0 if "_pos" in name else 1], region)
+            out[name] = where.paint(chosen[0 if "_pos" in name else 1], structure.superpixels, MAX_VALUE)
         elif name.startswith("object"):
             table = _object_table(structure, clicks, scale if name.endswith("scaled") else None, f1, f2)
-            out[name] = _paint(structure, table, region)
+            out[name] = where.paint(table, structure.superpixels, 0.0)
         elif name.startswith("euclidean"):
             if euclid is None:
-                euclid = euclidean_maps(structure.shape, clicks, max_distance=max_distance, region=region)
+                euclid = euclidean_maps(structure.shape, clicks, max_distance=max_distance, grid=sample)
             out[name] = euclid[0 if name.endswith("pos") else 1]
         else:
-            out[name] = mask_distance_map(previous_mask, shape=structure.shape, max_distance=max_distance, region=region)
+            out[name] = mask_distance_map(previous_mask, shape=structure.shape, max_distance=max_distance, grid=sample)
     return out
