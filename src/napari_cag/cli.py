@@ -1,0 +1,162 @@
+"""Command line: ``napari-cag train`` and ``napari-cag evaluate``."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+EVALUATION_SETS = ("grabcut",)
+
+
+def _data_spec(spec: str) -> tuple[Path, str | None]:
+    """``PATH`` or ``PATH:SPLIT`` (e.g. ``../shared/datasets/dsb2018:train.txt``)."""
+    path, _, split = spec.partition(":") if ":" in spec and not Path(spec).exists() else (spec, "", "")
+    return Path(path), split or None
+
+
+def _training_images(specs: list[str], max_images: int | None):
+    """Yield ``(name, image, objects, ignore, microscopy)`` for the training cache."""
+    import numpy as np
+
+    from .datasets import detect_layout, load_dataset
+
+    for spec in specs:
+        root, split = _data_spec(spec)
+        if root.name.lower() in EVALUATION_SETS or (split and split.startswith("val")):
+            raise SystemExit(f"error: {spec} is an evaluation set; never train on it")
+        layout = detect_layout(root)
+        seen, count = set(), 0
+        for sample in load_dataset(root, split=split):
+            if sample.image_path in seen:
+                continue
+            seen.add(sample.image_path)
+            loaded = sample.load()
+            objects = loaded.instances if loaded.instances is not None else loaded.mask.astype(np.int32)
+            ignore = loaded.ignore if loaded.ignore is not None and loaded.ignore.any() else None
+            yield (f"{root.name}/{sample.image_path.stem}", loaded.image, objects, ignore,
+                   layout in ("images-labels", "images-masks"))
+            count += 1
+            if max_images and count >= max_images:
+                break
+
+
+def _train(args) -> None:
+    from tqdm import tqdm
+
+    from .model import GUIDANCE_PRESETS, ModelConfig
+    from .predictor import select_device
+    from .training.cache import build_cache, is_validation, load_cache
+    from .training.loop import TrainSettings, train
+    from .training.validation import make_validator
+
+    guidance = GUIDANCE_PRESETS[args.guidance]
+    config = ModelConfig(arch=args.arch, guidance=guidance, iterative=args.guidance.count("iter") > 0,
+                         input_size=args.input_size, width=args.width,
+                         meta={"trained_on": args.data, "command": "napari-cag " + shlex.join(sys.argv[1:])})
+    with tqdm(desc="caching structures", unit="image") as bar:
+        paths = build_cache(_training_images(args.data, args.max_images), args.cache, config, bar.update)
+    items = load_cache(paths)
+    held_out = [i for i in items if is_validation(i.name)]
+    training = [i for i in items if not is_validation(i.name)]
+    print(f"{len(training)} training images, {len(held_out)} held out for validation")
+    settings = TrainSettings(steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                             validate_every=args.validate_every, save_every=args.save_every)
+    validator = make_validator(held_out, n_objects=args.val_objects, seed=args.seed) if held_out else None
+    with tqdm(total=settings.steps, desc=f"training {args.guidance}", unit="step") as bar:
+        def progress(step, loss):
+            bar.n = step
+            bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
+            bar.update(0)
+
+        path = train(config, training, args.run, settings, device=select_device(args.device), resume=args.resume,
+                     overwrite=args.overwrite, validate=validator, progress=progress)
+    print(f"weights: {path}")
+
+
+def _evaluate(args) -> None:
+    from tqdm import tqdm
+
+    from .datasets import load_dataset
+    from .evaluate import RandomWalkerSession, run_protocol, write_report
+    from .predictor import Predictor
+    from .session import Session
+
+    root, split = _data_spec(args.data)
+    samples = load_dataset(root, split=split or args.split, max_instances=args.max_instances, seed=args.seed)
+    results = {}
+    for method in args.method:
+        name, _, path = method.partition("=")
+        if name == "random-walker":
+            def factory(sample):
+                return RandomWalkerSession(sample.image)
+        else:
+            predictor = Predictor(path or None, device=args.device)
+
+            def factory(sample, predictor=predictor):
+                return Session(sample.image, model=predictor)
+
+        with tqdm(total=len(samples), desc=name, unit="object") as bar:
+            results[name] = run_protocol(samples, factory, max_clicks=args.max_clicks,
+                                         stop_at=args.stop_at, progress=lambda r: bar.update(1))
+    summary = write_report(results, args.out, dataset=f"{root.name}{':' + split if split else ''}",
+                           command="napari-cag " + shlex.join(sys.argv[1:]), max_clicks=args.max_clicks)
+    for name, s in summary["methods"].items():
+        print(f"{name}: NoC@85 {s['noc@85']:.2f}  NoC@90 {s['noc@90']:.2f}  "
+              f"(never reached: {s['failures@85']} / {s['failures@90']} of {s['n_objects']})  "
+              f"IoU@1 {s['mean_iou'][0]:.3f}  IoU@5 {s['mean_iou'][min(4, len(s['mean_iou']) - 1)]:.3f}")
+    print(f"report: {Path(args.out) / 'summary.json'}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``napari-cag`` command."""
+    parser = argparse.ArgumentParser(prog="napari-cag", description="Content-aware interactive segmentation.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a network with simulated clicks (Sec. 3.4, 4.2)")
+    t.add_argument("--data", action="append", required=True,
+                   help="training folder, optionally PATH:SPLIT (e.g. dsb2018:train.txt); repeat for several")
+    t.add_argument("--guidance", default="sp+obj+iter", choices=["euclidean", "sp", "sp+obj", "sp+obj+iter",
+                                                                 "sp+obj+iter+scale"])
+    t.add_argument("--arch", default="compact", choices=["compact", "fcn8s"])
+    t.add_argument("--width", type=int, default=32)
+    t.add_argument("--input-size", type=int, default=192)
+    t.add_argument("--run", required=True, help="run folder for checkpoints and logs")
+    t.add_argument("--cache", default="runs/cache", help="folder of cached image structures")
+    t.add_argument("--steps", type=int, default=20_000)
+    t.add_argument("--batch-size", type=int, default=16)
+    t.add_argument("--lr", type=float, default=2e-3)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--device", default=None)
+    t.add_argument("--resume", action="store_true", help="continue the run folder's checkpoint")
+    t.add_argument("--overwrite", action="store_true", help="start afresh over an existing checkpoint")
+    t.add_argument("--validate-every", type=int, default=1000)
+    t.add_argument("--save-every", type=int, default=250)
+    t.add_argument("--val-objects", type=int, default=40)
+    t.add_argument("--max-images", type=int, default=None, help="use at most this many images per folder")
+    t.set_defaults(func=_train)
+
+    e = sub.add_parser("evaluate", help="NoC@85/90 and mean IoU per click (Sec. 4.1)")
+    e.add_argument("--data", required=True, help="dataset folder, optionally PATH:SPLIT")
+    e.add_argument("--split", default=None)
+    e.add_argument("--method", action="append", default=None,
+                   help="'default', 'random-walker', or NAME=PATH.safetensors; repeat to compare")
+    e.add_argument("--max-instances", type=int, default=None, help="seeded random subset of objects")
+    e.add_argument("--max-clicks", type=int, default=20)
+    e.add_argument("--stop-at", type=float, default=None, help="stop an object once its IoU reaches this")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--device", default=None)
+    e.add_argument("--out", default="runs/eval")
+    e.set_defaults(func=_evaluate)
+
+    args = parser.parse_args(argv)
+    if args.command == "evaluate" and not args.method:
+        args.method = ["default"]
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Model configuration: everything needed to rebuild a network and feed it like in training."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from ..guidance import CHANNELS
+
+__all__ = ["ModelConfig", "GUIDANCE_PRESETS"]
+
+#: Input channel sets of the paper's ablation (Table 1), plus scale-aware variants (Sec. 3.3).
+GUIDANCE_PRESETS: dict[str, tuple[str, ...]] = {
+    "euclidean": ("euclidean_pos", "euclidean_neg"),  # iFCN baseline, Eq. 1
+    "sp": ("superpixel_pos", "superpixel_neg"),
+    "sp+obj": ("superpixel_pos", "superpixel_neg", "object"),
+    "sp+obj+iter": ("superpixel_pos", "superpixel_neg", "object", "previous_mask"),
+    "sp+obj+iter+scale": ("superpixel_pos_scaled", "superpixel_neg_scaled", "object_scaled", "previous_mask"),
+}
+
+
+@dataclass
+class ModelConfig:
+    """How a network is built and how its input is prepared.
+
+    Attributes
+    ----------
+    arch : {"compact", "fcn8s"}
+        `CompactFCN` (CPU default) or the paper's `FCN8s`.
+    guidance : tuple of str
+        Guidance channels after the 3 image channels, names of
+        `napari_cag.guidance.CHANNELS`.
+    width : int
+        `CompactFCN` width.
+    stride : int
+        `FCN8s` output stride (32, 16 or 8).
+    input_size : int
+        Side of the square network input; the window around the object is
+        resampled to it.
+    n_segments : int
+        Superpixels per image for the structure.
+    max_superpixel_area : int
+        Images so large that `n_segments` superpixels would each exceed this
+        many pixels get more (``H * W / max_superpixel_area``), so that small
+        objects such as nuclei in big micrographs keep their own superpixels.
+    zoom_expand : float
+        The window around the previous mask and the positive clicks is this
+        much larger than their bounding box.
+    min_window : int
+        Smallest window side in image pixels.
+    f, f1, f2 : float
+        Scale-aware guidance factors (Eq. 4, 5).
+    iterative : bool
+        Trained with iterative error clicks and the previous-mask channel.
+    meta : dict
+        Free-form provenance: training data, steps, measured accuracy.
+    """
+
+    arch: str = "compact"
+    guidance: tuple[str, ...] = GUIDANCE_PRESETS["sp+obj+iter"]
+    width: int = 32
+    stride: int = 8
+    input_size: int = 192
+    n_segments: int = 1000
+    max_superpixel_area: int = 400
+    zoom_expand: float = 1.4
+    min_window: int = 48
+    f: float = 1.0
+    f1: float = 0.0
+    f2: float = 3.0
+    iterative: bool = True
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.guidance = tuple(self.guidance)
+        unknown = [g for g in self.guidance if g not in CHANNELS]
+        if unknown:
+            raise ValueError(f"unknown guidance channels {unknown}; expected names from {list(CHANNELS)}")
+        if self.arch not in ("compact", "fcn8s"):
+            raise ValueError(f"arch must be 'compact' or 'fcn8s', got {self.arch!r}")
+        if self.input_size % 32:
+            raise ValueError(f"input_size must be a multiple of 32, got {self.input_size}")
+
+    @property
+    def in_channels(self) -> int:
+        """Network input channels: 3 image + guidance."""
+        return 3 + len(self.guidance)
+
+    def n_segments_for(self, shape: tuple[int, int]) -> int:
+        """Superpixel count for an image of this shape (see `max_superpixel_area`)."""
+        return max(self.n_segments, round(shape[0] * shape[1] / self.max_superpixel_area))
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        d = dataclasses.asdict(self)
+        d["guidance"] = list(self.guidance)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelConfig":
+        """Inverse of `to_dict`; unknown keys are an error (a newer file format)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        extra = sorted(set(d) - names)
+        if extra:
+            raise ValueError(f"unknown model configuration keys {extra}")
+        return cls(**d)

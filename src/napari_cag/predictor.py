@@ -1,0 +1,214 @@
+"""From clicks to a full-resolution mask: window, network input, network, paste-back.
+
+The network always sees a square window resampled to ``input_size``: the
+whole image before there is a prediction, then a zoom on the previous mask and
+the positive clicks (``zoom_expand`` times their bounding box). The same
+window policy is used in training, so the network sees at inference what it
+learned on. Guidance maps are evaluated only at the window's sample points
+(`napari_cag.guidance.guidance_maps` with ``grid=``), with distances scaled
+to the window (255 = one window side), so a click costs about the same on a
+small and on a large image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from .clicks import Click, as_clicks
+from .guidance import MAX_VALUE, estimate_scale, guidance_maps
+from .model import ModelConfig, load_model
+from .structure import ImageStructure
+
+__all__ = ["Window", "DEFAULT_WEIGHTS", "choose_window", "network_input", "Predictor", "select_device", "three_channels"]
+
+DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "cag_default.safetensors"
+IMAGE_MEAN, IMAGE_STD = 0.45, 0.25
+
+
+@dataclass(frozen=True)
+class Window:
+    """A square window of the image, possibly reaching past its borders."""
+
+    y0: int
+    x0: int
+    side: int
+
+    def grid(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Pixel rows and columns of the ``size x size`` sample points (cell centres)."""
+        offsets = np.floor((np.arange(size) + 0.5) * self.side / size).astype(np.int64)
+        return self.y0 + offsets, self.x0 + offsets
+
+
+def select_device(device: str | torch.device | None = None) -> torch.device:
+    """The given device, or the best available: CUDA, then Apple MPS, then CPU."""
+    if device not in (None, "auto"):
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def choose_window(
+    shape: Sequence[int], clicks: Iterable[Click], previous_mask: np.ndarray | None, config: ModelConfig
+) -> Window:
+    """The window the network sees next (see the module docstring)."""
+    h, w = shape[:2]
+    points = [c.pixel for c in as_clicks(clicks) if c.positive]
+    if previous_mask is not None and previous_mask.any():
+        rows = np.flatnonzero(previous_mask.any(axis=1))
+        cols = np.flatnonzero(previous_mask.any(axis=0))
+        points += [(rows[0], cols[0]), (rows[-1], cols[-1])]
+    if previous_mask is None or not previous_mask.any() or not points:
+        side = max(h, w)
+        return Window((h - side) // 2, (w - side) // 2, side)
+    pts = np.array(points)
+    (r0, c0), (r1, c1) = pts.min(axis=0), pts.max(axis=0)
+    side = int(round(max(r1 - r0 + 1, c1 - c0 + 1) * config.zoom_expand))
+    side = max(side, config.min_window)
+    return Window(int(round((r0 + r1 + 1 - side) / 2)), int(round((c0 + c1 + 1 - side) / 2)), side)
+
+
+def three_channels(normalized: np.ndarray) -> np.ndarray:
+    """``(H, W, C)`` normalized image -> ``(H, W, 3)``: gray is repeated, two channels
+    get their mean as the third, more than three keep the first three."""
+    c = normalized.shape[2]
+    if c == 1:
+        return np.repeat(normalized, 3, axis=2)
+    if c == 2:
+        return np.concatenate([normalized, normalized.mean(axis=2, keepdims=True)], axis=2)
+    return normalized[..., :3]
+
+
+def _window_image(image: np.ndarray, window: Window, size: int) -> np.ndarray:
+    """The window of an ``(H, W, 3)`` image, zero-padded past the borders, resampled to ``(3, size, size)``."""
+    h, w = image.shape[:2]
+    y0, x0, side = window.y0, window.x0, window.side
+    crop = np.zeros((side, side, 3), dtype=np.float32)
+    ys, xs = slice(max(y0, 0), min(y0 + side, h)), slice(max(x0, 0), min(x0 + side, w))
+    crop[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0] = image[ys, xs]
+    t = torch.from_numpy(crop).permute(2, 0, 1)[None]
+    mode = dict(mode="area") if side > size else dict(mode="bilinear", align_corners=False)
+    return F.interpolate(t, size=(size, size), **mode)[0].numpy()
+
+
+def network_input(
+    image: np.ndarray,
+    structure: ImageStructure,
+    clicks: Iterable[Click],
+    previous_mask: np.ndarray | None,
+    window: Window,
+    config: ModelConfig,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The network's input for one window.
+
+    Parameters
+    ----------
+    image : (H, W, 3) float32 ndarray
+        Normalized image in ``[0, 1]`` (`three_channels` of `normalize_image`).
+    structure : ImageStructure
+        The image's structure.
+    clicks : iterable of Click
+        All clicks so far.
+    previous_mask : (H, W) bool ndarray or None
+        The last prediction.
+    window : Window
+        From `choose_window`.
+    config : ModelConfig
+        Which guidance channels, input size and scale factors.
+
+    Returns
+    -------
+    x : (3 + G, S, S) float32 ndarray
+        Standardized image channels, then guidance maps divided by 255.
+    maps : dict of str to (S, S) float32 ndarray
+        The guidance maps as fed (on the [0, 255] scale), for display.
+    """
+    clicks = as_clicks(clicks)
+    size = config.input_size
+    maps = guidance_maps(
+        structure, clicks, names=config.guidance, previous_mask=previous_mask, scale=estimate_scale(clicks),
+        f=config.f, f1=config.f1, f2=config.f2, max_distance=float(window.side), grid=window.grid(size),
+    )
+    img = (_window_image(image, window, size) - IMAGE_MEAN) / IMAGE_STD
+    x = np.concatenate([img, np.stack(list(maps.values())) / MAX_VALUE]) if maps else img
+    return x.astype(np.float32), maps
+
+
+def paste_back(prob: torch.Tensor, window: Window, shape: Sequence[int]) -> np.ndarray:
+    """Resample an ``(S, S)`` object probability to the window and cut it into an ``(H, W)`` map."""
+    h, w = shape[:2]
+    y0, x0, side = window.y0, window.x0, window.side
+    full = F.interpolate(prob[None, None], size=(side, side), mode="bilinear", align_corners=False)[0, 0]
+    out = np.zeros((h, w), dtype=np.float32)
+    ys, xs = slice(max(y0, 0), min(y0 + side, h)), slice(max(x0, 0), min(x0 + side, w))
+    out[ys, xs] = full[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0].cpu().numpy()
+    return out
+
+
+class Predictor:
+    """A trained network with its input pipeline.
+
+    Parameters
+    ----------
+    model : path, (module, ModelConfig) or None
+        A ``.safetensors`` file saved by `napari_cag.model.save_model`, an
+        in-memory network with its configuration, or None for the shipped
+        default weights.
+    device : str, optional
+        ``"cpu"``, ``"cuda"``, ``"mps"``; default: the best available.
+    """
+
+    def __init__(self, model=None, device: str | None = None):
+        self.device = select_device(device)
+        if model is None:
+            model = DEFAULT_WEIGHTS
+        if isinstance(model, (str, Path)):
+            self.net, self.config = load_model(model, self.device)
+        else:
+            net, self.config = model
+            self.net = net.to(self.device).eval()
+
+    @torch.no_grad()
+    def predict(
+        self,
+        image: np.ndarray,
+        structure: ImageStructure,
+        clicks: Iterable[Click],
+        previous_mask: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Object probability at full resolution, and the guidance maps fed.
+
+        Parameters
+        ----------
+        image : (H, W, 3) float32 ndarray
+            Normalized image (`three_channels` of `normalize_image`).
+        structure : ImageStructure
+            Its structure.
+        clicks : iterable of Click
+            All clicks so far.
+        previous_mask : (H, W) bool ndarray, optional
+            The last prediction (used for the window and, when the model was
+            trained iteratively, as an input channel).
+
+        Returns
+        -------
+        prob : (H, W) float32 ndarray
+            Object probability; threshold at 0.5 for the mask.
+        maps : dict of str to (S, S) ndarray
+            The guidance channels in the network's window.
+        """
+        clicks = as_clicks(clicks)
+        window = choose_window(image.shape, clicks, previous_mask, self.config)
+        prev = previous_mask if "previous_mask" in self.config.guidance else None
+        x, maps = network_input(image, structure, clicks, prev, window, self.config)
+        logits = self.net(torch.from_numpy(x)[None].to(self.device))
+        prob = torch.softmax(logits.float(), dim=1)[0, 1]
+        return paste_back(prob, window, image.shape), maps

@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+import torch
+from skimage import data
+
+from napari_cag import Click, compute_structure
+from napari_cag.model import ModelConfig, build_model
+from napari_cag.predictor import Predictor, Window, choose_window, network_input, paste_back, three_channels
+
+CONFIG = ModelConfig(width=8, input_size=64, min_window=20)
+
+
+def test_first_click_sees_the_whole_image_then_the_window_zooms():
+    first = choose_window((100, 200), [Click(50, 50)], None, CONFIG)
+    assert first == Window(-50, 0, 200)  # square, centred, padded above and below
+    prev = np.zeros((100, 200), bool)
+    prev[40:60, 100:140] = True  # 20 x 40 box
+    zoom = choose_window((100, 200), [Click(50, 120)], prev, CONFIG)
+    assert zoom.side == round(40 * CONFIG.zoom_expand)
+    assert zoom.y0 <= 40 and zoom.y0 + zoom.side >= 60 and zoom.x0 <= 100 and zoom.x0 + zoom.side >= 140
+    tiny_prev = np.zeros((100, 200), bool)
+    tiny_prev[50, 50] = True
+    assert choose_window((100, 200), [Click(50, 50)], tiny_prev, CONFIG).side == CONFIG.min_window
+
+
+def test_grid_cells_cover_the_window():
+    rows, cols = Window(10, -5, 100).grid(4)
+    np.testing.assert_array_equal(rows, [22, 47, 72, 97])
+    np.testing.assert_array_equal(cols, [7, 32, 57, 82])
+
+
+def test_network_input_layout_and_paste_back():
+    image = data.coffee()[::4, ::4]
+    structure = compute_structure(image, n_segments=50)
+    norm = three_channels(np.asarray(image, np.float32)[..., :3] / 255)
+    clicks = [Click(50, 75), Click(5, 5, False)]
+    window = Window(-25, 0, 150)
+    x, maps = network_input(norm, structure, clicks, None, window, CONFIG)
+    assert x.shape == (3 + 4, 64, 64) and list(maps) == list(CONFIG.guidance)
+    assert (maps["previous_mask"] == 255).all()
+    prob = torch.zeros(64, 64)
+    prob[32:, :] = 1.0  # bottom half of the window
+    out = paste_back(prob, window, (100, 150))
+    assert out.shape == (100, 150)
+    assert out[90, 10] == pytest.approx(1.0) and out[20, 10] == 0.0
+
+
+def test_predictor_runs_an_in_memory_network():
+    image = data.camera()[::8, ::8]
+    structure = compute_structure(image, n_segments=40)
+    torch.manual_seed(0)
+    pred = Predictor((build_model(CONFIG), CONFIG), device="cpu")
+    prob, maps = pred.predict(three_channels(np.asarray(image, np.float32)[..., None] / 255), structure, [Click(30, 30)])
+    assert prob.shape == (64, 64) and 0 <= prob.min() and prob.max() <= 1
+    assert "object" in maps
+
+
+def test_three_channels_rules():
+    assert three_channels(np.zeros((2, 2, 1))).shape == (2, 2, 3)
+    two = three_channels(np.stack([np.zeros((2, 2)), np.ones((2, 2))], -1))
+    np.testing.assert_array_equal(two[0, 0], [0, 1, 0.5])
+    assert three_channels(np.zeros((2, 2, 5))).shape == (2, 2, 3)
