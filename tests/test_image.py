@@ -58,3 +58,8 @@ def test_constant_image_becomes_zeros():
 def test_bad_images_raise_clear_errors(image, error, match):
     with pytest.raises(error, match=match):
         validate_image(image)
+
+
+def test_fixed_limits_replace_percentiles():
+    out = normalize_image(np.array([[0, 50, 100, 200]], dtype=np.uint16), limits=(50, 150))
+    np.testing.assert_allclose(out[0, :, 0], [0, 0, 0.5, 1])

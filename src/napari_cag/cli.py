@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
                                                                  "sp+obj+iter+scale"])
     t.add_argument("--arch", default="compact", choices=["compact", "fcn8s"])
     t.add_argument("--width", type=int, default=32)
-    t.add_argument("--input-size", type=int, default=192)
+    t.add_argument("--input-size", type=int, default=160)
     t.add_argument("--run", required=True, help="run folder for checkpoints and logs")
     t.add_argument("--cache", default="runs/cache", help="folder of cached image structures")
     t.add_argument("--steps", type=int, default=20_000)

@@ -59,7 +59,9 @@ def _sample(values: np.ndarray) -> np.ndarray:
     return values[::step, ::step]
 
 
-def normalize_image(image: np.ndarray, *, low: float = 1.0, high: float = 99.8) -> np.ndarray:
+def normalize_image(
+    image: np.ndarray, *, low: float = 1.0, high: float = 99.8, limits: tuple[float, float] | None = None
+) -> np.ndarray:
     """Robustly rescale intensities to ``[0, 1]`` using percentiles.
 
     A 12-bit microscopy image and its 8-bit twin come out the same. RGB and
@@ -74,6 +76,9 @@ def normalize_image(image: np.ndarray, *, low: float = 1.0, high: float = 99.8) 
         See `validate_image`.
     low, high : float
         Percentiles mapped to 0 and 1; values outside are clipped.
+    limits : (float, float), optional
+        Fixed intensities mapped to 0 and 1 instead of percentiles, e.g. a
+        napari layer's contrast limits, so the network sees what the user sees.
 
     Returns
     -------
@@ -95,7 +100,9 @@ def normalize_image(image: np.ndarray, *, low: float = 1.0, high: float = 99.8) 
         image = image[..., :3]
     x = image.astype(np.float32)  # always a copy: the caller's array is never touched
     sample = _sample(x)
-    if x.shape[2] == 3:
+    if limits is not None:
+        lo, hi = np.full(x.shape[2], float(limits[0])), np.full(x.shape[2], float(limits[1]))
+    elif x.shape[2] == 3:
         lo, hi = np.percentile(sample, [low, high])
         lo, hi = np.full(3, lo), np.full(3, hi)
     else:

@@ -8,6 +8,7 @@ import numpy as np
 
 from .clicks import Click, click_pixels
 from .image import normalize_image, validate_image
+from .labels import paint_mask
 from .structure import ImageStructure, compute_structure
 
 __all__ = ["Session", "segment"]
@@ -31,6 +32,11 @@ class Session:
         A precomputed structure of this image (e.g. shared by the objects of
         one image in an evaluation); computed with the model's settings if not
         given.
+    contrast_limits : (float, float), optional
+        Intensities shown as black and white (napari's contrast limits); by
+        default robust percentiles.
+    n_segments : int, optional
+        Superpixels for the structure; default: the model's setting.
 
     Examples
     --------
@@ -40,15 +46,17 @@ class Session:
     >>> labels = s.commit(labels)                   # doctest: +SKIP
     """
 
-    def __init__(self, image, *, model=None, device: str | None = None, structure: ImageStructure | None = None):
+    def __init__(self, image, *, model=None, device: str | None = None, structure: ImageStructure | None = None,
+                 contrast_limits: tuple[float, float] | None = None, n_segments: int | None = None):
         from .predictor import Predictor, three_channels  # torch is imported only when a session starts
 
         image = validate_image(image)
         self.predictor = model if isinstance(model, Predictor) else Predictor(model, device=device)
-        self.image = three_channels(normalize_image(image))
+        self.image = three_channels(normalize_image(image, limits=contrast_limits))
         config = self.predictor.config
         if structure is None:
-            structure = compute_structure(image, n_segments=config.n_segments_for(image.shape[:2]))
+            n = n_segments or config.n_segments_for(image.shape[:2])
+            structure = compute_structure(image, n_segments=n)
         elif structure.shape != image.shape[:2]:
             raise ValueError(f"structure is for shape {structure.shape}, the image is {image.shape[:2]}")
         self.structure = structure
@@ -129,8 +137,7 @@ class Session:
         if labels.shape != self.shape:
             raise ValueError(f"labels have shape {labels.shape}, the image is {self.shape}")
         out = labels.copy()
-        mask = self.mask if overwrite else self.mask & (labels == 0)
-        out[mask] = int(labels.max(initial=0)) + 1
+        paint_mask(out, (), self.mask, overwrite=overwrite)
         self.reset()
         return out
 

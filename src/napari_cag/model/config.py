@@ -60,7 +60,7 @@ class ModelConfig:
     guidance: tuple[str, ...] = GUIDANCE_PRESETS["sp+obj+iter"]
     width: int = 32
     stride: int = 8
-    input_size: int = 192
+    input_size: int = 160
     n_segments: int = 1000
     max_superpixel_area: int = 400
     zoom_expand: float = 1.4

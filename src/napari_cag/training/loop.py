@@ -131,7 +131,10 @@ def train(
     if resume and has_checkpoint:
         state = torch.load(_state_path(run), map_location=device, weights_only=True)
         opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
+        # The schedule's length follows this call's settings.steps (a run resumed with more
+        # steps stretches it); only the position in it comes from the checkpoint.
+        sched.load_state_dict({k: v for k, v in state["scheduler"].items()
+                               if k not in ("total_steps", "_schedule_phases")})
         step = int(state["step"])
         rng.bit_generator.state = json.loads(state["rng"])
         torch.set_rng_state(state["torch_rng"])

@@ -87,12 +87,22 @@ class TrainingSampler:
         return Window(int(round(cy - side / 2)), int(round(cx - side / 2)), side)
 
     def add_error_click(self, ex: Example, prediction: np.ndarray) -> None:
-        """Iterative training (Sec. 3.4): click the centre of the largest error, as a user would."""
+        """Iterative training (Sec. 3.4): click the centre of the largest error, as a user would.
+
+        Errors are looked for inside the window the prediction came from (it
+        is empty outside), which keeps the distance transforms small.
+        """
         ex.previous = prediction
         ex.drop = None  # once corrections start, the guidance is the user's own
-        click = next_click(prediction, ex.gt, ex.item.ignore)
+        window = self.window_for(ex)
+        h, w = ex.gt.shape
+        ys = slice(max(window.y0, 0), min(window.y0 + window.side, h))
+        xs = slice(max(window.x0, 0), min(window.x0 + window.side, w))
+        ignore = ex.item.ignore[ys, xs] if ex.item.ignore is not None else None
+        click = next_click(prediction[ys, xs], ex.gt[ys, xs], ignore)
         if click is None:
             return
+        click = Click(click.y + ys.start, click.x + xs.start, click.positive)
         if len(ex.clicks) > 2 and self.rng.random() < P_REPLACE:
             ex.clicks.pop(int(self.rng.integers(2, len(ex.clicks))))  # keep the scale-giving first pair
         ex.clicks.append(click)

@@ -1,0 +1,1 @@
+"""Everything napari and Qt lives here; the core never imports this subpackage."""

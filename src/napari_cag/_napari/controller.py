@@ -1,0 +1,255 @@
+"""Connects napari layers to core `Session` objects; predictions run on one worker thread.
+
+Operations (click, undo, reset, commit) are queued and applied in order by a
+single worker, so the session never races with itself; after each batch only
+the newest state is shown, so a click that arrives during a prediction
+supersedes it and a stale mask is never displayed.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from napari.qt.threading import thread_worker
+from napari.utils.notifications import show_error, show_info
+
+from ..labels import LabelsEdit, paint_mask, undo_edit
+from .translate import SliceIndex, image_plane
+
+POINTS, PREVIEW, OBJECTS = "napari-cag clicks", "napari-cag preview", "napari-cag objects"
+POSITIVE, NEGATIVE = "#00e000", "#ff2020"
+
+
+@dataclass
+class Settings:
+    """What the widget lets a user choose (the paper's defaults)."""
+
+    model: str | None = None   # None: shipped default weights
+    device: str | None = None  # None: auto
+    n_segments: int = 1000
+    overwrite: bool = False
+    show_guidance: bool = False
+
+
+@dataclass
+class _Op:
+    kind: str
+    index: SliceIndex
+    click: tuple | None = None
+    plane: np.ndarray | None = field(default=None, repr=False)
+    limits: tuple | None = None
+
+
+class Controller:
+    """Interactive segmentation state of one viewer."""
+
+    def __init__(self, viewer, status: Callable[[str], None] = lambda s: None,
+                 busy: Callable[[bool], None] = lambda b: None):
+        self.viewer, self.status, self.busy = viewer, status, busy
+        self.settings = Settings()
+        self.image = None
+        self.sessions: dict = {}
+        self.positive = True
+        self.edits: list[LabelsEdit] = []
+        self._predictor = None
+        self._ops: deque[_Op] = deque()
+        self._worker = None
+        self.last_result = None
+
+    # -- layers ---------------------------------------------------------------------------
+    @property
+    def ndim(self) -> int:
+        return self.image.ndim if self.image is not None else 2
+
+    @property
+    def plane_shape(self) -> tuple[int, ...]:
+        shape = self.image.data.shape
+        return tuple(shape[:-1] if self.image.rgb else shape)
+
+    def _layer(self, name: str, make: Callable):
+        if name in self.viewer.layers:
+            return self.viewer.layers[name]
+        layer = make()
+        layer.scale, layer.translate = self.image.scale, self.image.translate
+        return layer
+
+    def points(self):
+        return self._layer(POINTS, lambda: self.viewer.add_points(
+            np.empty((0, self.ndim)), name=POINTS, ndim=self.ndim, size=8, border_color="white",
+            features={"positive": np.zeros(0, bool)}, face_color="positive",
+            face_color_cycle=[NEGATIVE, POSITIVE]))
+
+    def preview(self):
+        return self._layer(PREVIEW, lambda: self.viewer.add_labels(
+            np.zeros(self.plane_shape, np.uint8), name=PREVIEW, opacity=0.5))
+
+    def objects(self):
+        return self._layer(OBJECTS, lambda: self.viewer.add_labels(
+            np.zeros(self.plane_shape, np.int32), name=OBJECTS))
+
+    def set_image(self, layer) -> None:
+        """Segment `layer` from now on (an image layer; multiscale is not supported)."""
+        if layer is not None and getattr(layer, "multiscale", False):
+            show_error("napari-cag: multiscale image layers are not supported; open the full-resolution level")
+            layer = None
+        self.image, self.sessions = layer, {}
+        self._ops.clear()
+        if layer is None:
+            return
+        for name in (POINTS, PREVIEW):
+            if name in self.viewer.layers and self.viewer.layers[name].data.shape[-2:] != self.plane_shape[-2:]:
+                self.viewer.layers.remove(name)  # belonged to another image
+        self.points(), self.preview(), self.objects()
+        self.viewer.layers.selection.active = self.points()
+        self._enqueue("prepare")
+
+    def reload(self) -> None:
+        """Settings changed: model, device and superpixels take effect for the next structure."""
+        self._predictor = None
+        self.set_image(self.image)
+
+    def current_index(self) -> SliceIndex:
+        return SliceIndex.from_point(self.viewer.dims.current_step, self.ndim)
+
+    # -- user actions ---------------------------------------------------------------------
+    def add_click(self, data_coords, positive: bool) -> None:
+        """A click at data coordinates of the image layer."""
+        if self.image is None:
+            show_info("napari-cag: choose an image layer first")
+            return
+        coords = np.asarray(data_coords, float)[-self.ndim:]
+        h, w = self.plane_shape[-2:]
+        if not (-0.5 <= coords[-2] < h - 0.5 and -0.5 <= coords[-1] < w - 0.5):
+            show_info("napari-cag: that click is outside the image; ignored")
+            return
+        points = self.points()
+        points.feature_defaults["positive"] = positive
+        points.add(coords[None])
+        self._enqueue("click", (coords[-2], coords[-1], positive))
+
+    def undo_click(self) -> None:
+        points = self.points()
+        if len(points.data):
+            points.data = points.data[:-1]
+            self._enqueue("undo")
+
+    def reset(self) -> None:
+        self.points().data = np.empty((0, self.ndim))
+        self.preview().data = np.zeros_like(self.preview().data)
+        self._enqueue("reset")
+
+    def commit(self) -> None:
+        self._enqueue("commit")
+
+    def undo_commit(self) -> None:
+        if not self.edits:
+            show_info("napari-cag: nothing to undo")
+            return
+        layer = self.objects()
+        undo_edit(layer.data, self.edits.pop())
+        layer.refresh()
+
+    def slice_changed(self) -> None:
+        """Moving to another slice starts a fresh object there."""
+        if self.image is not None and len(self.points().data):
+            self.reset()
+            self.status("new slice: started a fresh object")
+        self._enqueue("prepare")
+
+    # -- the worker -----------------------------------------------------------------------
+    def _enqueue(self, kind: str, click=None) -> None:
+        if self.image is None:
+            return
+        index = self.current_index()
+        op = _Op(kind, index, click)
+        if (self.image.name, index) not in self.sessions:
+            op.plane = image_plane(self.image.data, index, self.image.rgb)
+            op.limits = tuple(self.image.contrast_limits) if not self.image.rgb else None
+        self._ops.append(op)
+        self._start()
+
+    def _start(self) -> None:
+        if self._worker is not None or not self._ops:
+            return
+        ops, name = list(self._ops), self.image.name
+        self._ops.clear()
+        self.busy(True)
+        self._worker = thread_worker(self._apply, start_thread=False)(ops, name)
+        self._worker.returned.connect(self._show)
+        self._worker.errored.connect(self._failed)
+        self._worker.start()
+
+    def _session(self, op: _Op, name: str):
+        from ..predictor import Predictor
+        from ..session import Session
+
+        key = (name, op.index)
+        if key not in self.sessions:
+            if self._predictor is None:
+                self._predictor = Predictor(self.settings.model, device=self.settings.device)
+            self.sessions[key] = Session(op.plane, model=self._predictor, contrast_limits=op.limits,
+                                         n_segments=self.settings.n_segments)
+        return self.sessions[key]
+
+    def _apply(self, ops: list[_Op], name: str):
+        """Worker thread: apply operations in order; return what the GUI must show."""
+        from ..guidance import guidance_maps
+
+        shown, commits = None, []
+        for op in ops:
+            session = self._session(op, name)
+            if op.kind == "click":
+                session.add_click(*op.click)
+            elif op.kind == "undo":
+                session.undo()
+            elif op.kind == "reset":
+                session.reset()
+            elif op.kind == "commit" and session.clicks:
+                commits.append((op.index, session.mask))
+                session.reset()
+            shown = (op.index, session)
+        index, session = shown
+        maps = guidance_maps(session.structure, session.clicks, previous_mask=session.mask) \
+            if self.settings.show_guidance else None
+        return index, session.mask, maps, commits
+
+    def _failed(self, err: Exception) -> None:
+        self._worker = None
+        self.busy(False)
+        show_error(f"napari-cag: {err}")
+        self._start()
+
+    def _show(self, result) -> None:
+        self._worker = None
+        index, mask, maps, commits = result
+        for commit_index, commit_mask in commits:
+            layer = self.objects()
+            self.edits.append(paint_mask(layer.data, commit_index.leading, commit_mask,
+                                         overwrite=self.settings.overwrite))
+            layer.refresh()
+            self.points().data = np.empty((0, self.ndim))
+        if not self._ops and index == self.current_index():  # newer operations supersede this view
+            preview = self.preview()
+            preview.data[...] = 0
+            plane = preview.data[index.leading] if index.leading else preview.data
+            plane[mask] = 1
+            preview.refresh()
+            self.last_result = mask
+            if maps is not None:
+                self._show_guidance(maps)
+        self.busy(bool(self._ops))
+        self._start()
+
+    def _show_guidance(self, maps: dict) -> None:
+        from ..guidance import CHANNELS
+
+        for key, data in maps.items():
+            name = f"napari-cag {CHANNELS[key]}"
+            if name in self.viewer.layers:
+                self.viewer.layers[name].data = data
+            else:
+                self.viewer.add_image(data, name=name, colormap="magma", contrast_limits=(0, 255),
+                                      visible=False, blending="additive")

@@ -1,0 +1,172 @@
+"""The "Interactive segmentation" dock widget: it only translates between Qt and the controller."""
+
+from __future__ import annotations
+
+from qtpy.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QLabel, QProgressBar,
+                            QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from .controller import POINTS, Controller
+
+HELP = ("<b>Left click</b>: positive (object) · <b>right or Ctrl+click</b>: negative<br>"
+        "<b>T</b> toggle polarity · <b>C</b> commit · <b>U</b> undo click · <b>R</b> reset object<br>"
+        "Keys act while the clicks layer is selected.")
+DEFAULT_MODEL = "shipped default"
+
+
+class InteractiveSegmentation(QWidget):
+    """Click on objects, see their mask, commit, next object."""
+
+    def __init__(self, napari_viewer):
+        super().__init__()
+        self.viewer = napari_viewer
+        self.status = QLabel("Choose an image layer.")
+        self.status.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.controller = Controller(napari_viewer, status=self.status.setText, busy=self._busy)
+
+        self.image_box = QComboBox()
+        self.model_box = QComboBox()
+        self.model_box.addItems([DEFAULT_MODEL, "choose a .safetensors file…"])
+        self.device_box = QComboBox()
+        self.device_box.addItems(["auto", "cpu", "cuda", "mps"])
+        self.n_segments = QSpinBox()
+        self.n_segments.setRange(50, 20000)
+        self.n_segments.setValue(1000)
+        self.overwrite = QCheckBox("overwrite existing objects")
+        self.guidance = QCheckBox("show guidance maps")
+        self.polarity = QPushButton()
+        buttons = {name: QPushButton(name) for name in ("Commit [C]", "Undo click [U]", "Reset object [R]",
+                                                         "Undo commit")}
+
+        form = QFormLayout()
+        form.addRow("image", self.image_box)
+        form.addRow("model", self.model_box)
+        form.addRow("device", self.device_box)
+        form.addRow("superpixels", self.n_segments)
+        grid = QGridLayout()
+        for i, b in enumerate(buttons.values()):
+            grid.addWidget(b, i // 2, i % 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        for w in (self.overwrite, self.guidance, self.polarity):
+            layout.addWidget(w)
+        layout.addLayout(grid)
+        layout.addWidget(QLabel(HELP))
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addStretch()
+
+        c = self.controller
+        buttons["Commit [C]"].clicked.connect(c.commit)
+        buttons["Undo click [U]"].clicked.connect(c.undo_click)
+        buttons["Reset object [R]"].clicked.connect(c.reset)
+        buttons["Undo commit"].clicked.connect(c.undo_commit)
+        self.polarity.clicked.connect(self.toggle_polarity)
+        self.image_box.currentTextChanged.connect(self._image_chosen)
+        self.model_box.activated.connect(self._model_chosen)
+        self.device_box.currentTextChanged.connect(self._settings_changed)
+        self.n_segments.valueChanged.connect(self._settings_changed)
+        self.overwrite.toggled.connect(self._settings_changed)
+        self.guidance.toggled.connect(self._settings_changed)
+        napari_viewer.layers.events.inserted.connect(self._refresh_layers)
+        napari_viewer.layers.events.removed.connect(self._refresh_layers)
+        napari_viewer.dims.events.current_step.connect(self._slice_changed)
+        self._leading = None
+        self._show_polarity()
+        self._refresh_layers()
+
+    # -- translations --------------------------------------------------------------------
+    def _refresh_layers(self, event=None) -> None:
+        from napari.layers import Image
+
+        names = [layer.name for layer in self.viewer.layers if isinstance(layer, Image)
+                 and not layer.name.startswith("napari-cag")]
+        current = self.image_box.currentText()
+        self.image_box.blockSignals(True)
+        self.image_box.clear()
+        self.image_box.addItems(names)
+        self.image_box.blockSignals(False)
+        if current in names:
+            self.image_box.setCurrentText(current)
+        elif names:
+            self._image_chosen(names[0])
+        else:
+            self.controller.set_image(None)
+            self.status.setText("Choose an image layer.")
+        if POINTS in self.viewer.layers:
+            self._wire_points(self.viewer.layers[POINTS])
+
+    def _image_chosen(self, name: str) -> None:
+        if not name or name not in self.viewer.layers:
+            return
+        self.status.setText(f"Preparing {name}…")
+        self.controller.set_image(self.viewer.layers[name])
+        self._leading = self.controller.current_index()
+        self._wire_points(self.controller.points())
+
+    def _wire_points(self, points) -> None:
+        if getattr(points, "_napari_cag_wired", False):
+            return
+        points._napari_cag_wired = True
+        points.mode = "pan_zoom"
+        points.mouse_drag_callbacks.append(self._on_mouse)
+        for key, action in (("t", self.toggle_polarity), ("c", self.controller.commit),
+                            ("u", self.controller.undo_click), ("r", self.controller.reset)):
+            points.bind_key(key, lambda layer, action=action: action(), overwrite=True)
+
+    def _on_mouse(self, layer, event):
+        """A click without a drag adds a point; a drag pans as usual."""
+        if event.type != "mouse_press":
+            return
+        yield
+        moved = False
+        while event.type == "mouse_move":
+            moved = True
+            yield
+        if moved:
+            return
+        negative = event.button == 2 or "Control" in event.modifiers
+        positive = self.controller.positive != negative
+        self.controller.add_click(self.controller.image.world_to_data(event.position), positive)
+
+    def toggle_polarity(self) -> None:
+        self.controller.positive = not self.controller.positive
+        self._show_polarity()
+
+    def _show_polarity(self) -> None:
+        word = "positive (object)" if self.controller.positive else "negative (background)"
+        self.polarity.setText(f"Left click adds: {word} [T]")
+
+    def _model_chosen(self, index: int) -> None:
+        if index == 1:
+            path, _ = QFileDialog.getOpenFileName(self, "Model weights", "", "safetensors (*.safetensors)")
+            if path:
+                self.model_box.addItem(path)
+                self.model_box.setCurrentText(path)
+            else:
+                self.model_box.setCurrentIndex(0)
+        self._settings_changed()
+
+    def _settings_changed(self, *args) -> None:
+        s = self.controller.settings
+        model = self.model_box.currentText()
+        s.model = None if model == DEFAULT_MODEL else model
+        s.device = None if self.device_box.currentText() == "auto" else self.device_box.currentText()
+        s.n_segments, s.overwrite, s.show_guidance = (self.n_segments.value(), self.overwrite.isChecked(),
+                                                      self.guidance.isChecked())
+        self.controller.reload()
+
+    def _slice_changed(self, event=None) -> None:
+        if self.controller.image is None:
+            return
+        index = self.controller.current_index()
+        if index != self._leading:
+            self._leading = index
+            self.controller.slice_changed()
+
+    def _busy(self, busy: bool) -> None:
+        self.progress.setRange(0, 0 if busy else 1)
+        self.progress.setValue(0 if busy else 1)
+        if not busy:
+            self.status.setText("Ready: click on an object.")

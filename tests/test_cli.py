@@ -1,0 +1,100 @@
+import csv
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from skimage.draw import disk
+
+from napari_cag.cli import main
+from napari_cag.training.cache import is_validation
+
+
+def disc_image(k: int):
+    """A 48x48 RGB image with one bright disc, and its 0/255 mask."""
+    mask = np.zeros((48, 48), bool)
+    mask[disk((20 + 4 * k, 24), 10)] = True
+    image = np.where(mask[..., None], [210, 180, 60], [30, 40, 50]).astype(np.uint8)
+    return image, mask
+
+
+def img_gt_dataset(root, n=2):
+    (root / "img").mkdir(parents=True)
+    (root / "gt").mkdir()
+    for k in range(n):
+        image, mask = disc_image(k)
+        Image.fromarray(image).save(root / "img" / f"d{k}.png")
+        Image.fromarray((mask * 255).astype(np.uint8)).save(root / "gt" / f"d{k}.png")
+    return root
+
+
+def labels_dataset(root, stems=("c0", "c1")):
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    for k, stem in enumerate(stems):
+        image, mask = disc_image(k)
+        Image.fromarray(image[..., 0]).save(root / "images" / f"{stem}.png")
+        Image.fromarray(mask.astype(np.uint16) * 7).save(root / "labels" / f"{stem}.png")
+    (root / "val.txt").write_text(stems[0] + "\n")
+    (root / "train.txt").write_text("\n".join(stems[1:]) + "\n")
+    return root
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # default output folders (runs/...) land in the test's folder
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.mark.parametrize("name", ["grabcut", "GrabCut"])
+def test_train_refuses_the_grabcut_evaluation_set(tmp_path, name):
+    (tmp_path / name).mkdir()
+    with pytest.raises(SystemExit, match="evaluation set"):
+        main(["train", "--data", str(tmp_path / name), "--run", str(tmp_path / "run"), "--cache", str(tmp_path / "c")])
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("split", ["val.txt", "val"])
+def test_train_refuses_a_validation_split(tmp_path, split):
+    root = labels_dataset(tmp_path / "cells")
+    with pytest.raises(SystemExit, match=rf"cells:{split} is an evaluation set"):
+        main(["train", "--data", f"{root}:{split}", "--run", str(tmp_path / "run"), "--cache", str(tmp_path / "c")])
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_on_a_training_split(tmp_path):
+    root = labels_dataset(tmp_path / "cells")
+    assert not is_validation("cells/c1")  # else the only image would be held out
+    run = tmp_path / "run"
+    main(["train", "--data", f"{root}:train.txt", "--run", str(run), "--cache", str(tmp_path / "c"),
+          "--steps", "2", "--batch-size", "1", "--width", "8", "--input-size", "64", "--save-every", "1"])
+    config = json.loads((run / "last.json").read_text())
+    assert config["width"] == 8 and config["meta"]["trained_on"] == [f"{root}:train.txt"]
+    assert len(list((tmp_path / "c").glob("*.npz"))) == 1  # only the split's image was cached
+
+
+def test_evaluate_random_walker_writes_a_report(tmp_path, capsys):
+    root = img_gt_dataset(tmp_path / "discs")
+    out = tmp_path / "out"
+    main(["evaluate", "--data", str(root), "--method", "random-walker", "--max-clicks", "3", "--out", str(out)])
+    summary = json.loads((out / "summary.json").read_text())
+    rw = summary["methods"]["random-walker"]
+    assert summary["dataset"] == "discs" and rw["n_objects"] == 2
+    assert rw["noc@85"] == 1.0 and len(rw["mean_iou"]) == 3 and rw["mean_iou"][0] > 0.85
+    with (out / "objects.csv").open() as f:
+        assert [r[:2] for r in csv.reader(f)][1:] == [["random-walker", "d0"], ["random-walker", "d1"]]
+    assert (out / "miou.png").is_file()
+    assert "random-walker: NoC@85 1.00" in capsys.readouterr().out
+
+
+def test_evaluate_a_split(tmp_path):
+    root = img_gt_dataset(tmp_path / "discs")
+    (root / "val.txt").write_text("d1\n")
+    main(["evaluate", "--data", f"{root}:val.txt", "--method", "random-walker", "--max-clicks", "2",
+          "--out", str(tmp_path / "out")])
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["dataset"] == "discs:val.txt" and summary["methods"]["random-walker"]["n_objects"] == 1

@@ -1,0 +1,200 @@
+import csv
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+from skimage.draw import disk
+
+from napari_cag.model import ModelConfig, load_model
+from napari_cag.structure import compute_structure
+from napari_cag.training.cache import build_cache, is_validation, load_cache
+from napari_cag.training.loop import TrainSettings, train
+from napari_cag.training.sampler import TrainingSampler
+from napari_cag.training.validation import make_validator
+
+CONFIG = ModelConfig(width=8, input_size=64, min_window=20)
+SETTINGS = TrainSettings(steps=3, batch_size=2, save_every=1, validate_every=1000)
+
+
+def synthetic(k: int, ignore: bool = False, invert: bool = False):
+    """``(name, image, objects, ignore, microscopy)``: a red disc (id 1) and a green rectangle (id 2)."""
+    image = np.full((48, 48, 3), 40, np.uint8)
+    objects = np.zeros((48, 48), np.int32)
+    rr, cc = disk((14 + 3 * k, 16), 8)
+    image[rr, cc], objects[rr, cc] = (200, 60, 60), 1
+    image[28:42, 26:44], objects[28:42, 26:44] = (60, 200, 90), 2
+    band = None
+    if ignore:
+        band = np.zeros((48, 48), bool)
+        band[27:43, 25:45] = True
+        band[28:42, 26:44] = False  # a one-pixel void ring around the rectangle
+    return f"synth/{k}", 255 - image if invert else image, objects, band, False
+
+
+@pytest.fixture(scope="module")
+def cached(tmp_path_factory):
+    paths = build_cache([synthetic(0), synthetic(1, ignore=True), synthetic(2)],
+                        tmp_path_factory.mktemp("cache"), CONFIG)
+    return load_cache(paths)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny networks train faster on one thread, and far faster beside another busy process."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def read_log(run):
+    with (run / "log.csv").open() as f:
+        return list(csv.reader(f))
+
+
+def saved_step(run) -> int:
+    return int(torch.load(run / "state.pt", weights_only=True)["step"])
+
+
+def test_cache_is_computed_once_and_reused(tmp_path):
+    ticks = []
+    first = build_cache([synthetic(0), synthetic(1)], tmp_path, CONFIG, progress=ticks.append)
+    stamps = [p.stat().st_mtime_ns for p in first]
+    # Same names, different pixels: the cached files are returned untouched.
+    again = build_cache([synthetic(0, invert=True), synthetic(1, invert=True)], tmp_path, CONFIG, ticks.append)
+    assert again == first and len(set(first)) == 2 and ticks == [1, 1, 1, 1]
+    assert [p.stat().st_mtime_ns for p in again] == stamps
+    assert load_cache(again)[0].image[0, 0, 0] == 0  # the original dark background, not the inverted one
+
+
+def test_load_cache_round_trips_the_structure(tmp_path):
+    name, image, objects, ignore, _ = synthetic(1, ignore=True)
+    [item] = load_cache(build_cache([(name, image, objects, ignore, True)], tmp_path, CONFIG))
+    assert item.name == name and item.microscopy is True
+    assert item.image.dtype == np.uint8 and item.image.shape == (48, 48, 3)
+    np.testing.assert_array_equal(item.objects, objects)
+    np.testing.assert_array_equal(item.ignore, ignore)
+    np.testing.assert_array_equal(item.object_ids, [1, 2])
+    expected = compute_structure(image, n_segments=CONFIG.n_segments_for(image.shape[:2]))
+    got = item.structure
+    np.testing.assert_array_equal(got.superpixels, expected.superpixels)
+    np.testing.assert_allclose(got.centroids, expected.centroids)
+    np.testing.assert_array_equal(got.areas, expected.areas)
+    assert len(got.hierarchies) == len(expected.hierarchies) > 0
+    for g, e in zip(got.hierarchies, expected.hierarchies):
+        assert (g.name, g.n_leaves) == (e.name, e.n_leaves)
+        np.testing.assert_array_equal(g.parents, e.parents)
+        np.testing.assert_array_equal(g.areas, e.areas)
+    [plain] = load_cache(build_cache([synthetic(0)], tmp_path, CONFIG))
+    assert plain.ignore is None and plain.microscopy is False
+
+
+def test_validation_hold_out_is_deterministic():
+    names = [f"set/{i}" for i in range(2000)]
+    held = [n for n in names if is_validation(n)]
+    assert held == [n for n in names if is_validation(n)]
+    assert 40 < len(held) < 160  # about 5 %
+    assert not any(is_validation(n, fraction=0.0) for n in names[:50])
+
+
+def test_sampler_inputs_and_targets(cached):
+    sampler = TrainingSampler(cached, CONFIG, np.random.default_rng(0))
+    seen_ids = set()
+    for _ in range(12):
+        ex = sampler.draw()
+        seen_ids.add(ex.object_id)
+        np.testing.assert_array_equal(ex.gt, ex.item.objects == ex.object_id)
+        assert ex.clicks[0].positive and ex.gt[ex.clicks[0].pixel]
+        x, target = sampler.inputs(ex)
+        assert x.shape == (3 + len(CONFIG.guidance), 64, 64) and x.dtype == np.float32
+        assert target.shape == (64, 64) and set(np.unique(target)) <= {0, 1, 255}
+        assert (target == 1).any()
+    assert seen_ids == {1, 2}
+
+
+def test_same_seed_same_examples(cached):
+    a = TrainingSampler(cached, CONFIG, np.random.default_rng(3))
+    b = TrainingSampler(cached, CONFIG, np.random.default_rng(3))
+    for _ in range(3):
+        ea, eb = a.draw(), b.draw()
+        assert (ea.item.name, ea.object_id, ea.clicks, ea.flips) == (eb.item.name, eb.object_id, eb.clicks, eb.flips)
+        np.testing.assert_array_equal(a.inputs(ea)[0], b.inputs(eb)[0])
+
+
+def test_target_follows_the_ground_truth_and_flips_with_the_input(cached):
+    sampler = TrainingSampler(cached, CONFIG, np.random.default_rng(1))
+    item = cached[1]  # the one with a void ring
+    ex = dataclasses.replace(sampler.draw(), item=item, object_id=2, gt=item.objects == 2, window=None,
+                             flips=(False, False), drop=None)
+    x, target = sampler.inputs(ex)
+    rows, cols = sampler.window_for(ex).grid(64)
+    inside = np.ix_((rows >= 0) & (rows < 48), (cols >= 0) & (cols < 48))
+    sub = np.ix_(rows[(rows >= 0) & (rows < 48)], cols[(cols >= 0) & (cols < 48)])
+    expected = np.where(item.ignore[sub], 255, ex.gt[sub])
+    np.testing.assert_array_equal(target[inside], expected)
+    assert (target == 255).any()
+    xh, th = sampler.inputs(dataclasses.replace(ex, flips=(True, False)))
+    np.testing.assert_array_equal(xh, x[:, :, ::-1])
+    np.testing.assert_array_equal(th, target[:, ::-1])
+    xv, tv = sampler.inputs(dataclasses.replace(ex, flips=(False, True)))
+    np.testing.assert_array_equal(xv, x[:, ::-1])
+    np.testing.assert_array_equal(tv, target[::-1])
+
+
+def test_train_writes_a_checkpoint_and_resumes(cached, tmp_path):
+    run = tmp_path / "run"
+    weights = train(CONFIG, cached, run, SETTINGS)
+    assert weights == run / "last.safetensors" and weights.is_file() and (run / "state.pt").is_file()
+    net, config = load_model(weights)
+    assert config == CONFIG
+    log = read_log(run)
+    assert log[0] == ["step", "loss", "lr", "seconds"] and [r[0] for r in log[1:]] == ["3"]
+    assert saved_step(run) == 3
+    with pytest.raises(FileExistsError, match="resume=True"):
+        train(CONFIG, cached, run, SETTINGS)
+    steps = []
+    train(CONFIG, cached, run, dataclasses.replace(SETTINGS, steps=5), resume=True,
+          progress=lambda step, loss: steps.append(step))
+    assert steps == [4, 5] and saved_step(run) == 5
+    assert [r[0] for r in read_log(run)] == ["step", "3", "5"]
+
+
+def test_training_is_deterministic(cached, tmp_path):
+    weights = [load_file(train(CONFIG, cached, tmp_path / name, dataclasses.replace(SETTINGS, seed=seed)))
+               for name, seed in [("a", 0), ("b", 0), ("c", 1)]]
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+    assert not all(torch.equal(weights[0][k], weights[2][k]) for k in weights[0])
+
+
+def test_an_interrupted_run_resumes_where_it_stopped(cached, tmp_path):
+    settings = dataclasses.replace(SETTINGS, steps=4)
+    whole = load_file(train(CONFIG, cached, tmp_path / "whole", settings))
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_3(step, loss):
+        if step == 3:
+            raise Stop  # before step 3 is saved: the checkpoint is step 2's
+
+    with pytest.raises(Stop):
+        train(CONFIG, cached, tmp_path / "cut", settings, progress=stop_at_3)
+    assert saved_step(tmp_path / "cut") == 2
+    resumed = load_file(train(CONFIG, cached, tmp_path / "cut", settings, resume=True))
+    assert all(torch.equal(whole[k], resumed[k]) for k in whole)
+
+
+def test_validator_reports_noc(cached):
+    from napari_cag.model import build_model
+
+    validate = make_validator(cached[:1], n_objects=2, max_clicks=3)
+    torch.manual_seed(0)
+    figures = validate(build_model(CONFIG), CONFIG)
+    assert {"val_noc@85", "val_noc@90", "val_iou@1", "val_objects"} <= set(figures)
+    assert figures["val_objects"] == 2
+    assert 1 <= figures["val_noc@85"] <= figures["val_noc@90"] <= 3
+    assert 0 <= figures["val_iou@1"] <= 1
+    json.dumps(figures)  # logged into history.json
