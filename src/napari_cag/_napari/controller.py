@@ -57,6 +57,7 @@ class Controller:
         self._predictor = None
         self._ops: deque[_Op] = deque()
         self._worker = None
+        self._objects = None
         self.last_result = None
 
     # -- layers ---------------------------------------------------------------------------
@@ -87,8 +88,12 @@ class Controller:
             np.zeros(self.plane_shape, np.uint8), name=PREVIEW, opacity=0.5))
 
     def objects(self):
-        return self._layer(OBJECTS, lambda: self.viewer.add_labels(
-            np.zeros(self.plane_shape, np.int32), name=OBJECTS))
+        """The output labels; deleting the layer loses nothing: it comes back with every commit."""
+        if self._objects is None or self._objects.shape != self.plane_shape:
+            self._objects, self.edits = np.zeros(self.plane_shape, np.int32), []
+        if OBJECTS not in self.viewer.layers and self.edits:
+            show_info(f"napari-cag: restored the output layer with its {len(self.edits)} committed objects")
+        return self._layer(OBJECTS, lambda: self.viewer.add_labels(self._objects, name=OBJECTS))
 
     def set_image(self, layer) -> None:
         """Segment `layer` from now on (an image layer; multiscale is not supported)."""
@@ -149,7 +154,7 @@ class Controller:
             show_info("napari-cag: nothing to undo")
             return
         layer = self.objects()
-        undo_edit(layer.data, self.edits.pop())
+        undo_edit(self._objects, self.edits.pop())
         layer.refresh()
 
     def slice_changed(self) -> None:
@@ -177,9 +182,9 @@ class Controller:
         ops, name = list(self._ops), self.image.name
         self._ops.clear()
         self.busy(True)
-        self._worker = thread_worker(self._apply, start_thread=False)(ops, name)
-        self._worker.returned.connect(self._show)
-        self._worker.errored.connect(self._failed)
+        # handlers passed at creation: superqt re-raises errors of a worker created without one
+        self._worker = thread_worker(self._apply, start_thread=False,
+                                     connect={"returned": self._show, "errored": self._failed})(ops, name)
         self._worker.start()
 
     def _session(self, op: _Op, name: str):
@@ -219,7 +224,11 @@ class Controller:
     def _failed(self, err: Exception) -> None:
         self._worker = None
         self.busy(False)
-        show_error(f"napari-cag: {err}")
+        message = f"{type(err).__name__}: {err}"
+        self.status(message)
+        show_error(f"napari-cag: {message}")
+        if isinstance(err, (FileNotFoundError, ValueError)) and self._predictor is None:
+            self._ops.clear()  # the model cannot load: drop the queue rather than fail once per click
         self._start()
 
     def _show(self, result) -> None:
@@ -227,7 +236,7 @@ class Controller:
         index, mask, maps, commits = result
         for commit_index, commit_mask in commits:
             layer = self.objects()
-            self.edits.append(paint_mask(layer.data, commit_index.leading, commit_mask,
+            self.edits.append(paint_mask(self._objects, commit_index.leading, commit_mask,
                                          overwrite=self.settings.overwrite))
             layer.refresh()
             self.points().data = np.empty((0, self.ndim))

@@ -1,0 +1,200 @@
+"""The widget driven as a person would: clicks on the points layer, buttons, slices."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("napari")
+pytest.importorskip("pytestqt")
+
+from napari_cag._napari.controller import OBJECTS, POINTS, PREVIEW  # noqa: E402
+from napari_cag._napari.widget import InteractiveSegmentation  # noqa: E402
+from napari_cag.metrics import iou  # noqa: E402
+
+TINY = Path(__file__).resolve().parents[1] / "data" / "tiny_discs.safetensors"
+
+
+def discs():
+    """Two bright discs on a dark noisy background, and their labels."""
+    rng = np.random.default_rng(1)
+    yy, xx = np.mgrid[:96, :96]
+    labels = np.zeros((96, 96), np.int32)
+    labels[(yy - 30) ** 2 + (xx - 30) ** 2 <= 14**2] = 1
+    labels[(yy - 65) ** 2 + (xx - 62) ** 2 <= 12**2] = 2
+    image = rng.normal(40, 8, (96, 96)) + 130 * (labels > 0)
+    return np.clip(image, 0, 255).astype(np.uint8), labels
+
+
+def choose_model(widget, path):
+    """What the "choose a .safetensors file" entry does once the dialog returns `path`."""
+    widget.model_box.addItem(str(path))
+    widget.model_box.setCurrentText(str(path))
+    widget._settings_changed()
+
+
+def open_widget(viewer, qtbot, image, **kw):
+    widget = InteractiveSegmentation(viewer)
+    viewer.window.add_dock_widget(widget)
+    choose_model(widget, TINY)
+    viewer.add_image(image, name="cells", **kw)
+    wait(qtbot, widget)
+    return widget
+
+
+def wait(qtbot, widget):
+    c = widget.controller
+    qtbot.waitUntil(lambda: c._worker is None and not c._ops, timeout=60_000)
+
+
+def test_click_commit_next_object_and_undo(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    image, truth = discs()
+    widget = open_widget(viewer, qtbot, image)
+    c = widget.controller
+    assert {POINTS, PREVIEW, OBJECTS} <= {layer.name for layer in viewer.layers}
+
+    c.add_click((30, 30), True)
+    wait(qtbot, widget)
+    preview = viewer.layers[PREVIEW].data > 0
+    assert iou(preview, truth == 1) > 0.7
+    assert len(viewer.layers[POINTS].data) == 1
+
+    c.commit()
+    wait(qtbot, widget)
+    objects = viewer.layers[OBJECTS].data
+    assert iou(objects == 1, truth == 1) > 0.7
+    assert len(viewer.layers[POINTS].data) == 0  # clicks cleared for the next object
+
+    c.add_click((65, 62), True)
+    wait(qtbot, widget)
+    c.commit()
+    wait(qtbot, widget)
+    assert iou(viewer.layers[OBJECTS].data == 2, truth == 2) > 0.7
+    first = (viewer.layers[OBJECTS].data == 1).copy()
+
+    widget.controller.undo_commit()
+    assert (viewer.layers[OBJECTS].data == 2).sum() == 0
+    np.testing.assert_array_equal(viewer.layers[OBJECTS].data == 1, first)
+
+
+def test_undo_click_and_reset(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    image, truth = discs()
+    widget = open_widget(viewer, qtbot, image)
+    c = widget.controller
+    c.add_click((30, 30), True)
+    wait(qtbot, widget)
+    one = (viewer.layers[PREVIEW].data > 0).copy()
+    c.add_click((65, 62), True)
+    wait(qtbot, widget)
+    assert (viewer.layers[PREVIEW].data > 0)[65, 62]
+    c.undo_click()
+    wait(qtbot, widget)
+    np.testing.assert_array_equal(viewer.layers[PREVIEW].data > 0, one)
+    c.reset()
+    wait(qtbot, widget)
+    assert not viewer.layers[PREVIEW].data.any() and len(viewer.layers[POINTS].data) == 0
+
+
+def test_committed_labels_are_not_overwritten_unless_asked(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    image, truth = discs()
+    widget = open_widget(viewer, qtbot, image)
+    c = widget.controller
+    c.add_click((30, 30), True)
+    c.commit()
+    wait(qtbot, widget)
+    before = viewer.layers[OBJECTS].data.copy()
+    c.add_click((30, 30), True)  # the same disc again
+    c.commit()
+    wait(qtbot, widget)
+    np.testing.assert_array_equal(viewer.layers[OBJECTS].data[before > 0], before[before > 0])
+
+
+def test_negative_click_and_outside_click(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    image, truth = discs()
+    widget = open_widget(viewer, qtbot, image)
+    c = widget.controller
+    c.add_click((200, 30), True)  # outside: ignored with a message, nothing queued
+    assert len(viewer.layers[POINTS].data) == 0
+    c.add_click((30, 30), True)
+    c.add_click((65, 62), False)
+    wait(qtbot, widget)
+    assert list(viewer.layers[POINTS].features["positive"]) == [True, False]
+    assert not (viewer.layers[PREVIEW].data > 0)[65, 62]
+
+
+def test_mouse_click_without_drag_adds_a_point(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    image, _ = discs()
+    widget = open_widget(viewer, qtbot, image)
+
+    class Event:
+        def __init__(self, kind, button=1, modifiers=()):
+            self.type, self.button, self.modifiers, self.position = kind, button, modifiers, (30.0, 30.0)
+
+    for button, expected in ((1, True), (2, False)):
+        press = Event("mouse_press", button)
+        gen = widget._on_mouse(viewer.layers[POINTS], press)
+        next(gen)
+        press.type = "mouse_release"
+        with pytest.raises(StopIteration):
+            next(gen)
+        assert bool(viewer.layers[POINTS].features["positive"].iloc[-1]) is expected
+    wait(qtbot, widget)
+
+
+def test_a_3d_stack_segments_the_slice_on_display(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    image, truth = discs()
+    stack = np.stack([np.full_like(image, 40), image, np.roll(image, 20, axis=1)])
+    widget = open_widget(viewer, qtbot, stack)
+    c = widget.controller
+    viewer.dims.set_current_step(0, 1)
+    wait(qtbot, widget)
+    c.add_click((1, 30, 30), True)
+    wait(qtbot, widget)
+    c.commit()
+    wait(qtbot, widget)
+    objects = viewer.layers[OBJECTS].data
+    assert objects.shape == stack.shape
+    assert iou(objects[1] == 1, truth == 1) > 0.7 and not objects[0].any() and not objects[2].any()
+    c.add_click((1, 65, 62), True)
+    wait(qtbot, widget)
+    viewer.dims.set_current_step(0, 2)  # another slice: a fresh object there
+    wait(qtbot, widget)
+    assert len(viewer.layers[POINTS].data) == 0
+
+
+def test_deleted_layers_come_back_and_keep_committed_labels(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    image, truth = discs()
+    widget = open_widget(viewer, qtbot, image)
+    c = widget.controller
+    c.add_click((30, 30), True)
+    c.commit()
+    wait(qtbot, widget)
+    committed = viewer.layers[OBJECTS].data.copy()
+    viewer.layers.remove(OBJECTS)
+    viewer.layers.remove(POINTS)
+    c.add_click((65, 62), True)
+    c.commit()
+    wait(qtbot, widget)
+    objects = viewer.layers[OBJECTS].data
+    np.testing.assert_array_equal(objects[committed > 0], committed[committed > 0])
+    assert (objects == 2).any()
+
+
+def test_a_broken_checkpoint_gives_a_message(make_napari_viewer, qtbot, tmp_path):
+    viewer = make_napari_viewer()
+    image, _ = discs()
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a checkpoint")
+    (tmp_path / "bad.json").write_text(TINY.with_suffix(".json").read_text())
+    widget = InteractiveSegmentation(viewer)
+    choose_model(widget, bad)
+    viewer.add_image(image, name="cells")
+    wait(qtbot, widget)
+    assert "bad.safetensors" in widget.status.text() and "safetensors" in widget.status.text()
