@@ -60,3 +60,32 @@ def test_three_channels_rules():
     two = three_channels(np.stack([np.zeros((2, 2)), np.ones((2, 2))], -1))
     np.testing.assert_array_equal(two[0, 0], [0, 1, 0.5])
     assert three_channels(np.zeros((2, 2, 5))).shape == (2, 2, 3)
+
+
+class RecordingNet(torch.nn.Module):
+    """Marks as object the pixels within 0.1 window side of a positive click; records each input."""
+
+    def __init__(self):
+        super().__init__()
+        self.inputs = []
+
+    def forward(self, x):
+        self.inputs.append(x.clone())
+        obj = x[:, 3] < 0.1  # positive Euclidean distance / window side
+        return torch.stack([torch.zeros_like(x[:, 0]), torch.where(obj, 5.0, -5.0)], dim=1)
+
+
+@pytest.mark.parametrize("auto_zoom, passes", [(True, 2), (False, 1)])
+def test_a_small_first_object_is_looked_at_again_closer(auto_zoom, passes):
+    from napari_cag.model import GUIDANCE_PRESETS
+
+    config = ModelConfig(width=8, input_size=64, min_window=20, guidance=GUIDANCE_PRESETS["euclidean"],
+                         auto_zoom=auto_zoom)
+    image = np.zeros((200, 200), np.float32)
+    structure = compute_structure(image, n_segments=20)
+    net = RecordingNet()
+    prob, _ = Predictor((net, config), device="cpu").predict(three_channels(image[..., None]), structure, [Click(100, 100)])
+    assert len(net.inputs) == passes
+    radius = np.sqrt((prob > 0.5).sum() / np.pi)
+    # first view: 0.1 x 200 px = 20 px; the zoomed view is 1.4 x 40 = 56 px wide: 0.1 x 56 = 5.6 px
+    assert radius == pytest.approx(5.6 if auto_zoom else 20, rel=0.25)

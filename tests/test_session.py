@@ -12,7 +12,8 @@ from napari_cag.structure import compute_structure
 
 CONFIG = ModelConfig(width=8, input_size=64, min_window=20)
 # The scripted net reads the Euclidean click maps, which do not depend on superpixels.
-SCRIPTED = ModelConfig(width=8, input_size=64, min_window=20, guidance=GUIDANCE_PRESETS["euclidean"], iterative=False)
+SCRIPTED = ModelConfig(width=8, input_size=64, min_window=20, guidance=GUIDANCE_PRESETS["euclidean"], iterative=False,
+                       auto_zoom=False)  # its thresholds are in window units, so a zoom would change its answer
 A, B = (18, 18), (46, 46)  # centres of the two discs of `two_discs`
 
 

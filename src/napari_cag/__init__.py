@@ -7,7 +7,8 @@ imports neither Qt nor napari.
 
 from . import guidance
 from .clicks import Click
+from .session import Session, segment
 from .structure import ImageStructure, compute_structure
 
-__all__ = ["Click", "ImageStructure", "compute_structure", "guidance"]
+__all__ = ["Click", "ImageStructure", "Session", "compute_structure", "guidance", "segment"]
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""Command line: ``napari-cag train`` and ``napari-cag evaluate``."""
+"""Command line: ``napari-cag train``, ``napari-cag evaluate`` and ``napari-cag demo``."""
 
 from __future__ import annotations
 
@@ -111,6 +111,16 @@ def _evaluate(args) -> None:
     print(f"report: {Path(args.out) / 'summary.json'}")
 
 
+def _demo(args) -> None:
+    from .demo import run_demo
+
+    result = run_demo(args.out, n_objects=args.objects, clicks=args.clicks, model=args.model, device=args.device)
+    for k, v in enumerate(result["ious"], 1):
+        print(f"nucleus {k}: IoU {v:.3f}")
+    print(f"mean IoU {result['mean']:.3f} over {len(result['ious'])} nuclei, {args.clicks} clicks at most each")
+    print(f"picture: {result['path']}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``napari-cag`` command."""
     parser = argparse.ArgumentParser(prog="napari-cag", description="Content-aware interactive segmentation.")
@@ -151,6 +161,14 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--device", default=None)
     e.add_argument("--out", default="runs/eval")
     e.set_defaults(func=_evaluate)
+
+    d = sub.add_parser("demo", help="headless session on the bundled nuclei: PNG + IoU")
+    d.add_argument("--out", default="napari-cag-demo.png")
+    d.add_argument("--objects", type=int, default=6)
+    d.add_argument("--clicks", type=int, default=3)
+    d.add_argument("--model", default=None, help="weights file (default: the shipped model)")
+    d.add_argument("--device", default=None)
+    d.set_defaults(func=_demo)
 
     args = parser.parse_args(argv)
     if args.command == "evaluate" and not args.method:

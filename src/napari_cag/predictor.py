@@ -206,9 +206,20 @@ class Predictor:
             The guidance channels in the network's window.
         """
         clicks = as_clicks(clicks)
+        prob, maps, window = self._pass(image, structure, clicks, previous_mask)
+        if self.config.auto_zoom and (previous_mask is None or not previous_mask.any()):
+            # First view was the whole image: if the object came out small in it, look again
+            # closer (RITM's zoom-in), with the coarse mask as the previous prediction.
+            coarse = prob > 0.5
+            zoom = choose_window(image.shape, clicks, coarse, self.config)
+            if coarse.any() and zoom.side * 2 <= window.side:
+                prob, maps, _ = self._pass(image, structure, clicks, coarse)
+        return prob, maps
+
+    def _pass(self, image, structure, clicks, previous_mask):
         window = choose_window(image.shape, clicks, previous_mask, self.config)
         prev = previous_mask if "previous_mask" in self.config.guidance else None
         x, maps = network_input(image, structure, clicks, prev, window, self.config)
         logits = self.net(torch.from_numpy(x)[None].to(self.device))
         prob = torch.softmax(logits.float(), dim=1)[0, 1]
-        return paste_back(prob, window, image.shape), maps
+        return paste_back(prob, window, image.shape), maps, window

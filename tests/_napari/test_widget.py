@@ -52,10 +52,12 @@ def test_click_commit_next_object_and_undo(make_napari_viewer, qtbot):
     image, truth = discs()
     widget = open_widget(viewer, qtbot, image)
     c = widget.controller
-    assert {POINTS, PREVIEW, OBJECTS} <= {layer.name for layer in viewer.layers}
+    names = lambda: {layer.name for layer in viewer.layers}  # noqa: E731
+    assert POINTS in names() and not {PREVIEW, OBJECTS} & names()  # the rest come when needed
 
     c.add_click((30, 30), True)
     wait(qtbot, widget)
+    assert PREVIEW in names()
     preview = viewer.layers[PREVIEW].data > 0
     assert iou(preview, truth == 1) > 0.7
     assert len(viewer.layers[POINTS].data) == 1

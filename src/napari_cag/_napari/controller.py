@@ -107,14 +107,17 @@ class Controller:
         for name in (POINTS, PREVIEW):
             if name in self.viewer.layers and self.viewer.layers[name].data.shape[-2:] != self.plane_shape[-2:]:
                 self.viewer.layers.remove(name)  # belonged to another image
-        self.points(), self.preview(), self.objects()
-        self.viewer.layers.selection.active = self.points()
+        self.viewer.layers.selection.active = self.points()  # preview and output layers come when needed
         self._enqueue("prepare")
 
-    def reload(self) -> None:
-        """Settings changed: model, device and superpixels take effect for the next structure."""
-        self._predictor = None
-        self.set_image(self.image)
+    def reload(self, model_changed: bool = True) -> None:
+        """Settings changed: prepare the image again with them (layers and committed labels stay)."""
+        if model_changed:
+            self._predictor = None
+        self.sessions = {}
+        if self.image is not None and len(self.points().data):
+            self.reset()
+        self._enqueue("prepare")
 
     def current_index(self) -> SliceIndex:
         return SliceIndex.from_point(self.viewer.dims.current_step, self.ndim)
@@ -143,7 +146,8 @@ class Controller:
 
     def reset(self) -> None:
         self.points().data = np.empty((0, self.ndim))
-        self.preview().data = np.zeros_like(self.preview().data)
+        if PREVIEW in self.viewer.layers:
+            self.viewer.layers[PREVIEW].data = np.zeros_like(self.viewer.layers[PREVIEW].data)
         self._enqueue("reset")
 
     def commit(self) -> None:
@@ -240,7 +244,8 @@ class Controller:
                                          overwrite=self.settings.overwrite))
             layer.refresh()
             self.points().data = np.empty((0, self.ndim))
-        if not self._ops and index == self.current_index():  # newer operations supersede this view
+        nothing_to_show = not mask.any() and PREVIEW not in self.viewer.layers
+        if not self._ops and index == self.current_index() and not nothing_to_show:  # newer ops supersede
             preview = self.preview()
             preview.data[...] = 0
             plane = preview.data[index.leading] if index.leading else preview.data

@@ -16,18 +16,26 @@ DEFAULT_MODEL = "shipped default"
 class InteractiveSegmentation(QWidget):
     """Click on objects, see their mask, commit, next object."""
 
-    def __init__(self, napari_viewer):
+    def __init__(self, napari_viewer, model: str | None = None):
         super().__init__()
+        # Importing torch initialises C extensions while holding the GIL (~0.2 s of frozen viewer
+        # if it happened in the worker); do it once here, when the widget opens, not at napari's
+        # start-up and not while an image is being prepared.
+        import torch  # noqa: F401
         self.viewer = napari_viewer
         self.status = QLabel("Choose an image layer.")
         self.status.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
         self.controller = Controller(napari_viewer, status=self.status.setText, busy=self._busy)
+        self.controller.settings.model = str(model) if model else None
 
         self.image_box = QComboBox()
         self.model_box = QComboBox()
         self.model_box.addItems([DEFAULT_MODEL, "choose a .safetensors file…"])
+        if model:
+            self.model_box.addItem(str(model))
+            self.model_box.setCurrentText(str(model))
         self.device_box = QComboBox()
         self.device_box.addItems(["auto", "cpu", "cuda", "mps"])
         self.n_segments = QSpinBox()
@@ -66,7 +74,7 @@ class InteractiveSegmentation(QWidget):
         self.image_box.currentTextChanged.connect(self._image_chosen)
         self.model_box.activated.connect(self._model_chosen)
         self.device_box.currentTextChanged.connect(self._settings_changed)
-        self.n_segments.valueChanged.connect(self._settings_changed)
+        self.n_segments.editingFinished.connect(self._settings_changed)
         self.overwrite.toggled.connect(self._settings_changed)
         self.guidance.toggled.connect(self._settings_changed)
         napari_viewer.layers.events.inserted.connect(self._refresh_layers)
@@ -151,11 +159,14 @@ class InteractiveSegmentation(QWidget):
     def _settings_changed(self, *args) -> None:
         s = self.controller.settings
         model = self.model_box.currentText()
-        s.model = None if model == DEFAULT_MODEL else model
-        s.device = None if self.device_box.currentText() == "auto" else self.device_box.currentText()
-        s.n_segments, s.overwrite, s.show_guidance = (self.n_segments.value(), self.overwrite.isChecked(),
-                                                      self.guidance.isChecked())
-        self.controller.reload()
+        device = None if self.device_box.currentText() == "auto" else self.device_box.currentText()
+        model = None if model == DEFAULT_MODEL else model
+        model_changed = (model, device) != (s.model, s.device)
+        structure_changed = model_changed or self.n_segments.value() != s.n_segments
+        s.model, s.device, s.n_segments = model, device, self.n_segments.value()
+        s.overwrite, s.show_guidance = self.overwrite.isChecked(), self.guidance.isChecked()
+        if structure_changed:
+            self.controller.reload(model_changed)
 
     def _slice_changed(self, event=None) -> None:
         if self.controller.image is None:

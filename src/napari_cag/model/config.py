@@ -52,6 +52,9 @@ class ModelConfig:
         Scale-aware guidance factors (Eq. 4, 5).
     iterative : bool
         Trained with iterative error clicks and the previous-mask channel.
+    auto_zoom : bool
+        After a first click seen on the whole image, look again at a zoomed
+        window when the object came out at most half the window's size.
     meta : dict
         Free-form provenance: training data, steps, measured accuracy.
     """
@@ -69,6 +72,7 @@ class ModelConfig:
     f1: float = 0.0
     f2: float = 3.0
     iterative: bool = True
+    auto_zoom: bool = True
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -1,4 +1,9 @@
-"""Training examples: simulated clicks (Sec. 3.4), windows as at inference, guidance dropout (Sec. 4.2)."""
+"""Training examples: simulated clicks (Sec. 3.4), windows as at inference, guidance dropout (Sec. 4.2).
+
+Beyond the paper: half of the examples keep only the first (positive) click,
+the state every interactive session starts from; iterative rounds then add
+error clicks as a user would.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ ZOOM_EXPAND = (1.15, 2.2)  # zoom views: window = this x the object's box, like 
 P_DROP_ALL = 0.2           # Sec. 4.2: zero all guidance for single-object images
 P_DROP_ONE = 0.4           # Sec. 4.2: reset the positive or the negative superpixel guidance
 P_REPLACE = 0.3            # Sec. 3.4: a new error click replaces an existing one
+P_SINGLE = 0.5             # share of examples that start as the protocol does: one positive click
 
 
 @dataclass
@@ -69,6 +75,10 @@ class TrainingSampler:
         gt = item.objects == object_id
         instances = item.objects if len(ids) > 1 else None
         clicks = sample_training_clicks(gt, instances, rng=rng, ignore=item.ignore)
+        if rng.random() < P_SINGLE:
+            # The paper's sets always hold 2-5 positives and several negatives, so a network
+            # trained on them alone has never seen a lone first click, where every session starts.
+            clicks = clicks[:1]
         ex = Example(item, object_id, gt, clicks, flips=(bool(rng.random() < 0.5), item.microscopy and bool(rng.random() < 0.5)))
         if len(ids) == 1 and rng.random() < P_DROP_ALL:
             ex.drop = "all"
