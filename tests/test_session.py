@@ -159,3 +159,40 @@ def test_segment_replays_the_clicks(two_discs):
     both = segment(image, clicks, model=model, device="cpu")
     np.testing.assert_array_equal(both, s.mask)
     np.testing.assert_array_equal(segment(image, clicks[:1], model=model, device="cpu"), a)
+
+
+TINY = __import__("pathlib").Path(__file__).parent / "data" / "tiny_discs.safetensors"
+
+
+def big_discs(size, centres, radius=14):
+    image = np.full((size, size), 40, np.uint8)
+    truth = np.zeros((size, size), np.int32)
+    for k, c in enumerate(centres, 1):
+        m = disc_mask(c, radius, (size, size))
+        image[m], truth[m] = 170, k
+    return image, truth
+
+
+def test_large_images_are_worked_on_through_views():
+    image, truth = big_discs(1024, [(100, 100), (900, 850)])
+    s = Session(image, model=TINY, device="cpu", max_side=256, tile=256)
+    mask = s.add_click(100, 100)
+    assert mask.shape == (1024, 1024) and s.view.shape == (256, 256)
+    assert iou(mask, truth == 1) > 0.6 and not mask[truth == 2].any()
+    first_view = s.view
+    s.add_click(102, 98)  # same area: same view, no new structure
+    assert s.view is first_view
+    s.reset()
+    mask = s.add_click(900, 850)
+    assert s.view is not first_view and s.view.contains(900, 850)
+    assert iou(mask, truth == 2) > 0.6
+    labels = s.commit(np.zeros((1024, 1024), np.int32))
+    assert iou(labels == 1, truth == 2) > 0.6
+
+
+def test_an_8192_image_costs_one_tile_of_structure():
+    image, truth = big_discs(8192, [(4000, 5000)])
+    s = Session(image, model=TINY, device="cpu")
+    mask = s.add_click(4000, 5000)
+    assert s.view.shape == (1024, 1024) and len(s.views._cache) == 1
+    assert iou(mask, truth == 1) > 0.6

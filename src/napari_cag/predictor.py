@@ -206,20 +206,29 @@ class Predictor:
             The guidance channels in the network's window.
         """
         clicks = as_clicks(clicks)
-        prob, maps, window = self._pass(image, structure, clicks, previous_mask)
-        if self.config.auto_zoom and (previous_mask is None or not previous_mask.any()):
-            # First view was the whole image: if the object came out small in it, look again
-            # closer (RITM's zoom-in), with the coarse mask as the previous prediction.
+        window = choose_window(image.shape, clicks, previous_mask, self.config)
+        prob, maps = self._pass(image, structure, clicks, previous_mask, window)
+        first = next((c for c in clicks if c.positive), None)
+        if self.config.auto_zoom and first is not None and (previous_mask is None or not previous_mask.any()):
+            # The first view was the whole image. Nothing found at the click: the object may be
+            # too small at this scale, so look again 4x closer (twice at most). Something small
+            # found: look again at it (RITM's zoom-in), the coarse mask as previous prediction.
+            r, c = first.pixel
+            for _ in range(2):
+                if (prob > 0.5)[r, c] or window.side // 4 < self.config.min_window:
+                    break
+                side = window.side // 4
+                window = Window(r - side // 2, c - side // 2, side)
+                prob, maps = self._pass(image, structure, clicks, None, window)
             coarse = prob > 0.5
             zoom = choose_window(image.shape, clicks, coarse, self.config)
             if coarse.any() and zoom.side * 2 <= window.side:
-                prob, maps, _ = self._pass(image, structure, clicks, coarse)
+                prob, maps = self._pass(image, structure, clicks, coarse, zoom)
         return prob, maps
 
-    def _pass(self, image, structure, clicks, previous_mask):
-        window = choose_window(image.shape, clicks, previous_mask, self.config)
+    def _pass(self, image, structure, clicks, previous_mask, window):
         prev = previous_mask if "previous_mask" in self.config.guidance else None
         x, maps = network_input(image, structure, clicks, prev, window, self.config)
         logits = self.net(torch.from_numpy(x)[None].to(self.device))
         prob = torch.softmax(logits.float(), dim=1)[0, 1]
-        return paste_back(prob, window, image.shape), maps, window
+        return paste_back(prob, window, image.shape), maps

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -9,16 +10,32 @@ import numpy as np
 from .clicks import Click, click_pixels
 from .image import normalize_image, validate_image
 from .labels import paint_mask
-from .structure import ImageStructure, compute_structure
+from .structure import ImageStructure
+from .views import View, ViewCache
 
 __all__ = ["Session", "segment"]
+
+
+@dataclass
+class _Step:
+    """One click and the prediction it produced, kept in the view it was made in."""
+
+    click: Click
+    view: View
+    prob: np.ndarray
+    guidance: dict
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self.prob > 0.5
 
 
 class Session:
     """Segment objects of one image click by click.
 
-    The image's structure is computed once; each click runs the network on a
-    window around the object and returns the new mask.
+    The image's structure is computed once (per view, for images larger than
+    `max_side`); each click runs the network on a window around the object
+    and returns the new mask at full resolution.
 
     Parameters
     ----------
@@ -37,6 +54,12 @@ class Session:
         default robust percentiles.
     n_segments : int, optional
         Superpixels for the structure; default: the model's setting.
+    max_side : int
+        Images larger than this (either side) are worked on through views of
+        `tile` to `max_side` pixels around the current object, so a click on
+        an 8192² image costs about what it costs on a 1024² one.
+    tile : int
+        Smallest view side for large images.
 
     Examples
     --------
@@ -47,43 +70,76 @@ class Session:
     """
 
     def __init__(self, image, *, model=None, device: str | None = None, structure: ImageStructure | None = None,
-                 contrast_limits: tuple[float, float] | None = None, n_segments: int | None = None):
+                 contrast_limits: tuple[float, float] | None = None, n_segments: int | None = None,
+                 max_side: int = 2048, tile: int = 1024):
         from .predictor import Predictor, three_channels  # torch is imported only when a session starts
 
         image = validate_image(image)
         self.predictor = model if isinstance(model, Predictor) else Predictor(model, device=device)
-        self.image = three_channels(normalize_image(image, limits=contrast_limits))
         config = self.predictor.config
-        if structure is None:
-            n = n_segments or config.n_segments_for(image.shape[:2])
-            structure = compute_structure(image, n_segments=n)
-        elif structure.shape != image.shape[:2]:
+        if structure is not None and structure.shape != image.shape[:2]:
             raise ValueError(f"structure is for shape {structure.shape}, the image is {image.shape[:2]}")
-        self.structure = structure
-        self._clicks: list[Click] = []
-        self._masks: list[np.ndarray] = []
-        self._probs: list[np.ndarray] = []
-        self.guidance: dict[str, np.ndarray] = {}
+        self.views = ViewCache(
+            image,
+            make_image=lambda pixels: three_channels(normalize_image(pixels, limits=contrast_limits)),
+            n_segments=lambda shape: n_segments or config.n_segments_for(shape),
+            max_side=max(max_side, 16), tile=tile, structure=structure,
+        )
+        self._steps: list[_Step] = []
 
     @property
     def shape(self) -> tuple[int, int]:
         """Image shape ``(H, W)``."""
-        return self.structure.shape
+        return self.views.shape
+
+    @property
+    def view(self) -> View | None:
+        """The view of the last prediction (the whole image unless it is large)."""
+        if self._steps:
+            return self._steps[-1].view
+        return self.views.whole if self.views.single else None
+
+    @property
+    def structure(self) -> ImageStructure | None:
+        """Structure of the current view."""
+        return self.view.structure if self.view is not None else None
+
+    @property
+    def image(self) -> np.ndarray | None:
+        """Normalized three-channel pixels of the current view."""
+        return self.view.image if self.view is not None else None
 
     @property
     def clicks(self) -> list[Click]:
         """The clicks of the current object, oldest first."""
-        return list(self._clicks)
+        return [s.click for s in self._steps]
+
+    @property
+    def guidance(self) -> dict[str, np.ndarray]:
+        """The guidance maps fed to the network at the last click (its input window)."""
+        return self._steps[-1].guidance if self._steps else {}
+
+    def _full(self, step: _Step | None, values: np.ndarray | None, dtype) -> np.ndarray:
+        out = np.zeros(self.shape, dtype)
+        if step is not None:
+            out[step.view.slices] = values
+        return out
 
     @property
     def mask(self) -> np.ndarray:
         """The current object's mask, ``(H, W)`` bool (empty before a click)."""
-        return self._masks[-1].copy() if self._masks else np.zeros(self.shape, bool)
+        step = self._steps[-1] if self._steps else None
+        return self._full(step, step.mask if step else None, bool)
 
     @property
     def probability(self) -> np.ndarray:
         """The current object probability, ``(H, W)`` float32."""
-        return self._probs[-1].copy() if self._probs else np.zeros(self.shape, np.float32)
+        step = self._steps[-1] if self._steps else None
+        return self._full(step, step.prob if step else None, np.float32)
+
+    def view_mask(self) -> np.ndarray | None:
+        """The current mask inside `view` (cheap for large images)."""
+        return self._steps[-1].mask if self._steps else None
 
     def add_click(self, y: float, x: float, positive: bool = True) -> np.ndarray:
         """Add a click and return the new mask, ``(H, W)`` bool.
@@ -95,28 +151,26 @@ class Session:
         """
         click = Click(y, x, positive)
         click_pixels([click], self.shape)
-        clicks = self._clicks + [click]
-        previous = self._masks[-1] if self._masks else None
-        prob, self.guidance = self.predictor.predict(self.image, self.structure, clicks, previous)
-        self._clicks.append(click)
-        self._probs.append(prob)
-        self._masks.append(prob > 0.5)
+        clicks = self.clicks + [click]
+        last = self._steps[-1] if self._steps else None
+        box = _box(last.mask, last.view) if last is not None else None
+        view = self.views.view_for(clicks, box, last.view if last else None)
+        previous = None
+        if last is not None:
+            previous = last.mask if last.view is view else self._full(last, last.mask, bool)[view.slices]
+        prob, guidance = self.predictor.predict(view.image, view.structure, view.local(clicks), previous)
+        self._steps.append(_Step(click, view, prob, guidance))
         return self.mask
 
     def undo(self) -> np.ndarray:
         """Remove the last click; returns the mask as it was before it."""
-        if self._clicks:
-            self._clicks.pop()
-            self._masks.pop()
-            self._probs.pop()
+        if self._steps:
+            self._steps.pop()
         return self.mask
 
     def reset(self) -> None:
         """Forget the current object's clicks and mask."""
-        self._clicks.clear()
-        self._masks.clear()
-        self._probs.clear()
-        self.guidance = {}
+        self._steps.clear()
 
     def commit(self, labels: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
         """Write the mask into a copy of `labels` with the next free id, then reset.
@@ -140,6 +194,14 @@ class Session:
         paint_mask(out, (), self.mask, overwrite=overwrite)
         self.reset()
         return out
+
+
+def _box(mask: np.ndarray, view: View) -> tuple[int, int, int, int] | None:
+    """Bounding box ``(r0, c0, r1, c1)`` of a view's mask, in image coordinates."""
+    if not mask.any():
+        return None
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return view.y0 + rows[0], view.x0 + cols[0], view.y0 + rows[-1], view.x0 + cols[-1]
 
 
 def segment(image, clicks: Sequence[Click], *, model=None, device: str | None = None) -> np.ndarray:

@@ -58,7 +58,6 @@ class Controller:
         self._ops: deque[_Op] = deque()
         self._worker = None
         self._objects = None
-        self.last_result = None
 
     # -- layers ---------------------------------------------------------------------------
     @property
@@ -217,13 +216,16 @@ class Controller:
             elif op.kind == "reset":
                 session.reset()
             elif op.kind == "commit" and session.clicks:
-                commits.append((op.index, session.mask))
+                commits.append((op.index, (session.view.y0, session.view.x0), session.view_mask()))
                 session.reset()
             shown = (op.index, session)
         index, session = shown
-        maps = guidance_maps(session.structure, session.clicks, previous_mask=session.mask) \
-            if self.settings.show_guidance else None
-        return index, session.mask, maps, commits
+        view, mask = session.view, session.view_mask()
+        maps = None
+        if self.settings.show_guidance and view is not None:
+            maps = guidance_maps(view.structure, view.local(session.clicks), previous_mask=mask)
+        region = (view.y0, view.x0) if view is not None else (0, 0)
+        return index, region, mask, maps, commits
 
     def _failed(self, err: Exception) -> None:
         self._worker = None
@@ -237,33 +239,37 @@ class Controller:
 
     def _show(self, result) -> None:
         self._worker = None
-        index, mask, maps, commits = result
-        for commit_index, commit_mask in commits:
+        index, (y0, x0), mask, maps, commits = result
+        for commit_index, origin, commit_mask in commits:
             layer = self.objects()
-            self.edits.append(paint_mask(self._objects, commit_index.leading, commit_mask,
-                                         overwrite=self.settings.overwrite))
+            full = np.zeros(self.plane_shape[-2:], bool)
+            full[origin[0]:origin[0] + commit_mask.shape[0], origin[1]:origin[1] + commit_mask.shape[1]] = commit_mask
+            self.edits.append(paint_mask(self._objects, commit_index.leading, full, overwrite=self.settings.overwrite))
             layer.refresh()
             self.points().data = np.empty((0, self.ndim))
-        nothing_to_show = not mask.any() and PREVIEW not in self.viewer.layers
-        if not self._ops and index == self.current_index() and not nothing_to_show:  # newer ops supersede
-            preview = self.preview()
+        empty = mask is None or not mask.any()
+        if not self._ops and index == self.current_index() and not (empty and PREVIEW not in self.viewer.layers):
+            preview = self.preview()  # newer operations supersede this view: only the newest is shown
             preview.data[...] = 0
-            plane = preview.data[index.leading] if index.leading else preview.data
-            plane[mask] = 1
+            if not empty:
+                plane = preview.data[index.leading] if index.leading else preview.data
+                plane[y0:y0 + mask.shape[0], x0:x0 + mask.shape[1]][mask] = 1
             preview.refresh()
-            self.last_result = mask
             if maps is not None:
-                self._show_guidance(maps)
+                self._show_guidance(maps, (y0, x0))
         self.busy(bool(self._ops))
         self._start()
 
-    def _show_guidance(self, maps: dict) -> None:
+    def _show_guidance(self, maps: dict, origin: tuple[int, int]) -> None:
+        """The maps the network saw, as image layers placed over the view they were computed on."""
         from ..guidance import CHANNELS
 
+        translate = np.asarray(self.image.translate[-2:]) + np.asarray(origin) * np.asarray(self.image.scale[-2:])
         for key, data in maps.items():
             name = f"napari-cag {CHANNELS[key]}"
             if name in self.viewer.layers:
                 self.viewer.layers[name].data = data
             else:
                 self.viewer.add_image(data, name=name, colormap="magma", contrast_limits=(0, 255),
-                                      visible=False, blending="additive")
+                                      visible=False, blending="additive", scale=self.image.scale[-2:])
+            self.viewer.layers[name].translate = translate

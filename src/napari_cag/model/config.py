@@ -53,8 +53,9 @@ class ModelConfig:
     iterative : bool
         Trained with iterative error clicks and the previous-mask channel.
     auto_zoom : bool
-        After a first click seen on the whole image, look again at a zoomed
-        window when the object came out at most half the window's size.
+        After a first click seen on the whole image: when nothing was found
+        at the click, look again 4x closer (twice at most); when the object
+        came out at most half the window's size, look again at it.
     meta : dict
         Free-form provenance: training data, steps, measured accuracy.
     """
