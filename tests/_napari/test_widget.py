@@ -200,3 +200,16 @@ def test_a_broken_checkpoint_gives_a_message(make_napari_viewer, qtbot, tmp_path
     viewer.add_image(image, name="cells")
     wait(qtbot, widget)
     assert "bad.safetensors" in widget.status.text() and "safetensors" in widget.status.text()
+
+
+def test_guidance_layers_follow_the_clicks(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    image, _ = discs()
+    widget = open_widget(viewer, qtbot, image)
+    widget.guidance.setChecked(True)
+    widget.controller.add_click((30, 30), True)
+    wait(qtbot, widget)
+    name = "napari-cag positive superpixel map (Eq. 2)"
+    assert name in viewer.layers and viewer.layers[name].data[30, 30] == 0
+    assert (viewer.layers["napari-cag negative superpixel map (Eq. 2)"].data == 255).all()
+    assert "napari-cag scale-aware object map (Eq. 5)" in viewer.layers

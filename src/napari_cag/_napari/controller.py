@@ -9,7 +9,7 @@ supersedes it and a stale mask is never displayed.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -30,6 +30,8 @@ class Settings:
     model: str | None = None   # None: shipped default weights
     device: str | None = None  # None: auto
     n_segments: int = 1000
+    f: float = 1.0             # Eq. 4 truncation factor
+    f2: float = 3.0            # Eq. 5 upper size factor (f1 = 0, Sec. 4.4)
     overwrite: bool = False
     show_guidance: bool = False
 
@@ -198,6 +200,8 @@ class Controller:
         if key not in self.sessions:
             if self._predictor is None:
                 self._predictor = Predictor(self.settings.model, device=self.settings.device)
+            # scale-aware factors apply to models trained with scale-aware maps, and to the display
+            self._predictor.config = replace(self._predictor.config, f=self.settings.f, f2=self.settings.f2)
             self.sessions[key] = Session(op.plane, model=self._predictor, contrast_limits=op.limits,
                                          n_segments=self.settings.n_segments)
         return self.sessions[key]
@@ -223,7 +227,8 @@ class Controller:
         view, mask = session.view, session.view_mask()
         maps = None
         if self.settings.show_guidance and view is not None:
-            maps = guidance_maps(view.structure, view.local(session.clicks), previous_mask=mask)
+            maps = guidance_maps(view.structure, view.local(session.clicks), previous_mask=mask,
+                                 f=self.settings.f, f2=self.settings.f2)
         region = (view.y0, view.x0) if view is not None else (0, 0)
         return index, region, mask, maps, commits
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qtpy.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QLabel, QProgressBar,
-                            QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from qtpy.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QLabel,
+                            QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from .controller import POINTS, Controller
 
@@ -41,6 +41,13 @@ class InteractiveSegmentation(QWidget):
         self.n_segments = QSpinBox()
         self.n_segments.setRange(50, 20000)
         self.n_segments.setValue(1000)
+        self.f, self.f2 = QDoubleSpinBox(), QDoubleSpinBox()
+        for box, value, tip in ((self.f, 1.0, "Eq. 4: superpixel distances are cut at f x object scale"),
+                                (self.f2, 3.0, "Eq. 5: proposals larger than f2 x scale² are left out")):
+            box.setRange(0.1, 20.0)
+            box.setSingleStep(0.1)
+            box.setValue(value)
+            box.setToolTip(tip + " (used by models trained with scale-aware maps, and shown in the guidance)")
         self.overwrite = QCheckBox("overwrite existing objects")
         self.guidance = QCheckBox("show guidance maps")
         self.polarity = QPushButton()
@@ -52,6 +59,8 @@ class InteractiveSegmentation(QWidget):
         form.addRow("model", self.model_box)
         form.addRow("device", self.device_box)
         form.addRow("superpixels", self.n_segments)
+        form.addRow("scale-aware f", self.f)
+        form.addRow("scale-aware f2", self.f2)
         grid = QGridLayout()
         for i, b in enumerate(buttons.values()):
             grid.addWidget(b, i // 2, i % 2)
@@ -75,6 +84,8 @@ class InteractiveSegmentation(QWidget):
         self.model_box.activated.connect(self._model_chosen)
         self.device_box.currentTextChanged.connect(self._settings_changed)
         self.n_segments.editingFinished.connect(self._settings_changed)
+        self.f.valueChanged.connect(self._settings_changed)
+        self.f2.valueChanged.connect(self._settings_changed)
         self.overwrite.toggled.connect(self._settings_changed)
         self.guidance.toggled.connect(self._settings_changed)
         napari_viewer.layers.events.inserted.connect(self._refresh_layers)
@@ -165,6 +176,7 @@ class InteractiveSegmentation(QWidget):
         structure_changed = model_changed or self.n_segments.value() != s.n_segments
         s.model, s.device, s.n_segments = model, device, self.n_segments.value()
         s.overwrite, s.show_guidance = self.overwrite.isChecked(), self.guidance.isChecked()
+        s.f, s.f2 = self.f.value(), self.f2.value()
         if structure_changed:
             self.controller.reload(model_changed)
 
