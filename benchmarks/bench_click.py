@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import re
 import resource
 import time
 from pathlib import Path
@@ -21,11 +20,10 @@ import numpy as np
 import torch
 from skimage import data, transform
 
-from bench_guidance import _machine  # noqa: E402  (same folder)
+from _report import machine, write_section  # same folder
 from napari_cag import Session
 from napari_cag.predictor import Predictor
 
-START, END = "<!-- bench_click:start -->", "<!-- bench_click:end -->"
 
 
 def _rss_mb() -> float:
@@ -69,19 +67,14 @@ def main() -> None:
     for r in rows:
         lines.append(f"| {r['size']}×{r['size']} RGB | {r['clicks']} | {r['median_ms']:.0f} ms | {r['p90_ms']:.0f} ms "
                      f"| {r['structure_s']:.2f} s | {r['peak_extra_mb']:.0f} MB | {r['peak_total_mb']:.0f} MB |")
-    device = torch.cuda.get_device_name() if args.device == "cuda" else _machine()
-    section = (f"{START}\n_Measured {datetime.date.today().isoformat()} on {device} ({args.device}, "
-               f"{torch.get_num_threads()} torch threads), model `{predictor.config.arch}` "
-               f"({', '.join(predictor.config.guidance)}), with `python benchmarks/bench_click.py "
-               f"--write docs/RESULTS.md`._\n\n" + "\n".join(lines) + f"\n{END}")
-    print(section)
+    device = torch.cuda.get_device_name() if args.device == "cuda" else machine()
+    body = (f"_Measured {datetime.date.today().isoformat()} on {device} ({args.device}, "
+            f"{torch.get_num_threads()} torch threads), model `{predictor.config.arch}` "
+            f"({', '.join(predictor.config.guidance)}), with `python benchmarks/bench_click.py "
+            f"--write docs/RESULTS.md`._\n\n" + "\n".join(lines))
+    print(body)
     if args.write:
-        text = args.write.read_text()
-        if START in text:
-            text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda m: section, text, flags=re.S)
-        else:
-            text = text.rstrip() + "\n\n## One click, end to end\n\n" + section + "\n"
-        args.write.write_text(text)
+        write_section(args.write, "bench_click", "One click, end to end", body)
 
 
 if __name__ == "__main__":

@@ -12,21 +12,18 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
-import platform
-import re
 import time
 from pathlib import Path
 
 import numpy as np
 from skimage import data, transform
 
+from _report import machine, write_section  # same folder
 from napari_cag import Click, compute_structure, guidance
 
 CHANNELS = ["superpixel_pos", "superpixel_neg", "object",
             "superpixel_pos_scaled", "superpixel_neg_scaled", "object_scaled"]
 TARGETS = {512: (0.5, 10.0), 2048: (4.0, 60.0)}  # structure s, click ms
-START, END = "<!-- bench_guidance:start -->", "<!-- bench_guidance:end -->"
 
 
 def _clicks(size: int, n: int, rng: np.random.Generator) -> list[Click]:
@@ -62,18 +59,6 @@ def bench(size: int, repeats: int, rng: np.random.Generator) -> dict:
     )
 
 
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
-
-
 def table(rows: list[dict]) -> str:
     def mark(value, size, i):
         target = TARGETS.get(size, (None, None))[i]
@@ -104,20 +89,15 @@ def main() -> None:
     for size in args.sizes:
         rows.append(bench(size, args.repeats, rng))
         print(f"{size}: {rows[-1]}", flush=True)
-    section = (
-        f"{START}\n_Measured {datetime.date.today().isoformat()} on {_machine()}, with "
+    body = (
+        f"_Measured {datetime.date.today().isoformat()} on {machine()}, with "
         f"`python benchmarks/bench_guidance.py --write docs/RESULTS.md`._ One click's update recomputes all six "
         f"structure channels (Eq. 2–5, both polarities) from all clicks so far, over 5 sessions of 10 clicks; "
-        f"`compute_structure` is the median of {args.repeats} runs.\n\n{table(rows)}\n{END}"
+        f"`compute_structure` is the median of {args.repeats} runs.\n\n{table(rows)}"
     )
-    print(section)
+    print(body)
     if args.write:
-        text = args.write.read_text() if args.write.exists() else "# Results\n"
-        if START in text:
-            text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda m: section, text, flags=re.S)
-        else:
-            text = text.rstrip() + "\n\n## Guidance engine speed\n\n" + section + "\n"
-        args.write.write_text(text)
+        write_section(args.write, "bench_guidance", "Guidance engine speed", body)
 
 
 if __name__ == "__main__":

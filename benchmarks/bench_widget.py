@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import re
 import time
 from pathlib import Path
 
@@ -23,10 +22,9 @@ from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QApplication
 from skimage import data, transform
 
-from bench_guidance import _machine  # noqa: E402  (same folder)
+from _report import machine, write_section  # same folder
 from napari_cag._napari.widget import InteractiveSegmentation
 
-START, END = "<!-- bench_widget:start -->", "<!-- bench_widget:end -->"
 
 
 def _idle(controller) -> bool:
@@ -105,17 +103,12 @@ def main() -> None:
     for r in rows:
         lines.append(f"| {r['size']}×{r['size']} RGB | {r['clicks']} | {r['median_ms']:.0f} ms ({r['p90_ms']:.0f}) "
                      f"| {r['open_ms']:.0f} ms | {r['prepare_s']:.1f} s | {r['blocked_ms']:.0f} ms |")
-    section = (f"{START}\n_Measured {datetime.date.today().isoformat()} on {_machine()} under Xvfb, with "
-               f"`xvfb-run -a python benchmarks/bench_widget.py --write docs/RESULTS.md`._\n\n"
-               + "\n".join(lines) + f"\n{END}")
-    print(section)
+    body = (f"_Measured {datetime.date.today().isoformat()} on {machine()} under Xvfb, with "
+            f"`xvfb-run -a python benchmarks/bench_widget.py --write docs/RESULTS.md`._\n\n"
+            + "\n".join(lines))
+    print(body)
     if args.write:
-        text = args.write.read_text()
-        if START in text:
-            text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda m: section, text, flags=re.S)
-        else:
-            text = text.rstrip() + "\n\n## Widget speed\n\n" + section + "\n"
-        args.write.write_text(text)
+        write_section(args.write, "bench_widget", "Widget speed", body)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["validate_image", "normalize_image"]
+__all__ = ["as_mask", "validate_image", "normalize_image"]
 
 MAX_CHANNELS = 16
 _SAMPLE_PIXELS = 1 << 20  # percentiles are estimated on at most ~1M pixels
@@ -52,6 +52,28 @@ def validate_image(image: np.ndarray) -> np.ndarray:
             kinds = sorted({"NaN" if np.isnan(v) else "inf" for v in image[bad][:1000]})
             raise ValueError(f"image contains {int(bad.sum())} non-finite pixels ({', '.join(kinds)})")
     return image
+
+
+def as_mask(array, name: str, shape: tuple[int, int] | None = None) -> np.ndarray:
+    """A 2D boolean mask from `array` (non-zero = True), checked.
+
+    Raises
+    ------
+    ValueError
+        If it is not 2D, or not of `shape` when one is given.
+    TypeError
+        If its dtype is neither boolean nor numeric.
+    """
+    a = np.asarray(array)
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be a 2D (H, W) mask, got an array of shape {a.shape}")
+    if shape is not None and a.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {a.shape}")
+    if a.dtype != bool:
+        if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
+            raise TypeError(f"{name} must be a boolean or numeric mask, got dtype {a.dtype}")
+        a = a != 0
+    return a
 
 
 def _sample(values: np.ndarray) -> np.ndarray:

@@ -12,18 +12,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .image import as_mask
+
 __all__ = ["iou", "noc", "summarize", "threshold_key"]
-
-
-def _as_mask(array, name: str) -> np.ndarray:
-    a = np.asarray(array)
-    if a.ndim != 2:
-        raise ValueError(f"{name} must be a 2D (H, W) mask, got an array of shape {a.shape}")
-    if a.dtype != bool:
-        if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
-            raise TypeError(f"{name} must be a boolean or numeric mask, got dtype {a.dtype}")
-        a = a != 0
-    return a
 
 
 def iou(pred, gt, ignore=None) -> float:
@@ -57,12 +48,12 @@ def iou(pred, gt, ignore=None) -> float:
     >>> iou(pred, gt)
     0.5
     """
-    pred = _as_mask(pred, "pred")
-    gt = _as_mask(gt, "gt")
+    pred = as_mask(pred, "pred")
+    gt = as_mask(gt, "gt")
     if pred.shape != gt.shape:
         raise ValueError(f"pred and gt must have the same shape, got {pred.shape} and {gt.shape}")
     if ignore is not None:
-        ignore = _as_mask(ignore, "ignore")
+        ignore = as_mask(ignore, "ignore")
         if ignore.shape != gt.shape:
             raise ValueError(f"ignore must have the shape of gt {gt.shape}, got {ignore.shape}")
         keep = ~ignore

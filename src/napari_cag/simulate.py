@@ -32,6 +32,7 @@ import numpy as np
 from scipy import ndimage
 
 from .clicks import Click, click_pixels
+from .image import as_mask
 
 __all__ = [
     "N_POS", "N_NEG1", "N_NEG2", "D_IN1", "D_IN2", "D_OUT1", "D_OUT2", "NEG_BAND",
@@ -50,19 +51,6 @@ D_OUT2 = (10, 15, 25)  # px, background clicks from each other
 # Strategy 1 samples background clicks in a band around the object (iFCN) so
 # they stay informative; the paper gives no width, this default is our choice.
 NEG_BAND = 40  # px beyond d_out1
-
-
-def _as_mask(array, name: str, shape: tuple[int, int] | None = None) -> np.ndarray:
-    a = np.asarray(array)
-    if a.ndim != 2:
-        raise ValueError(f"{name} must be a 2D (H, W) mask, got an array of shape {a.shape}")
-    if shape is not None and a.shape != tuple(shape):
-        raise ValueError(f"{name} must have shape {tuple(shape)}, got {a.shape}")
-    if a.dtype != bool:
-        if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
-            raise TypeError(f"{name} must be a boolean or numeric mask, got dtype {a.dtype}")
-        a = a != 0
-    return a
 
 
 def _as_rng(rng) -> np.random.Generator:
@@ -104,16 +92,16 @@ def farthest_point(mask) -> tuple[int, int]:
     >>> farthest_point(m)
     (2, 2)
     """
-    mask = _as_mask(mask, "mask")
+    mask = as_mask(mask, "mask")
     if not mask.any():
         raise ValueError(f"mask of shape {mask.shape} is empty; it has no farthest point")
     return tuple(int(i) for i in np.unravel_index(np.argmax(_depth(mask)), mask.shape))
 
 
 def _error_maps(pred, gt, ignore, clicks):
-    gt = _as_mask(gt, "gt")
-    pred = _as_mask(pred, "pred", gt.shape)
-    keep = np.ones_like(gt) if ignore is None else ~_as_mask(ignore, "ignore", gt.shape)
+    gt = as_mask(gt, "gt")
+    pred = as_mask(pred, "pred", gt.shape)
+    keep = np.ones_like(gt) if ignore is None else ~as_mask(ignore, "ignore", gt.shape)
     if clicks is not None:
         # As RITM: never click twice on the same pixel.
         pixels, _ = click_pixels(clicks, gt.shape)
@@ -219,8 +207,8 @@ def error_clicks(pred, gt, rng, n: int = 1, *, ignore=None, jitter: float = 0.0)
         raise ValueError(f"n must be a positive int, got {n!r}")
     if not 0.0 <= jitter <= 1.0:
         raise ValueError(f"jitter must lie in [0, 1], got {jitter!r}")
-    gt = _as_mask(gt, "gt")
-    pred = _as_mask(pred, "pred", gt.shape).copy()
+    gt = as_mask(gt, "gt")
+    pred = as_mask(pred, "pred", gt.shape).copy()
     out: list[Click] = []
     for _ in range(int(n)):
         click = next_click(pred, gt, ignore)
@@ -390,8 +378,8 @@ def sample_training_clicks(
     (True, False, 5)
     """
     rng = _as_rng(rng)
-    gt = _as_mask(gt, "gt")
-    keep = np.ones_like(gt) if ignore is None else ~_as_mask(ignore, "ignore", gt.shape)
+    gt = as_mask(gt, "gt")
+    keep = np.ones_like(gt) if ignore is None else ~as_mask(ignore, "ignore", gt.shape)
     if not (gt & keep).any():
         raise ValueError(f"gt of shape {gt.shape} has no object pixel to click on")
     if strategy not in (None, 1, 2):
