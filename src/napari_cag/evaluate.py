@@ -103,21 +103,27 @@ class RandomWalkerSession:
     """Training-free baseline: scikit-image's random walker seeded by the clicks.
 
     It runs on a window around the clicks and the previous mask (twice their
-    extent, at least 64 px) whose border seeds the background when there is no
-    negative click yet, so it stays fast on large images.
+    extent, 64 to ``2 * max_half + 1`` px) whose border seeds the background
+    when there is no negative click yet, resampled to at most `side` px, so
+    a click costs about the same for any object or image size.
 
     Parameters
     ----------
     image : (H, W) or (H, W, C) array_like
     beta : float
         Random walker edge sensitivity.
+    max_half : int
+        Half the largest window side.
+    side : int
+        The window is resampled to at most this many pixels a side for the
+        walk (a direct sparse solve), and the probability resampled back.
     """
 
-    def __init__(self, image: np.ndarray, beta: float = 130.0):
+    def __init__(self, image: np.ndarray, beta: float = 130.0, max_half: int = 512, side: int = 128):
         from .image import normalize_image
 
         self.image = normalize_image(image)
-        self.beta = beta
+        self.beta, self.max_half, self.side = beta, max_half, side
         self.reset()
 
     def reset(self) -> None:
@@ -126,26 +132,33 @@ class RandomWalkerSession:
 
     def add_click(self, y: float, x: float, positive: bool = True) -> np.ndarray:
         from skimage.segmentation import random_walker
+        from skimage.transform import resize
 
         self.clicks.append(Click(y, x, positive))
         h, w = self.mask.shape
         pts = np.array([c.pixel for c in self.clicks] + [p for p in _mask_box(self.mask)])
         (r0, c0), (r1, c1) = pts.min(axis=0), pts.max(axis=0)
-        half = max(32, int(max(r1 - r0, c1 - c0)))
+        half = int(np.clip(max(r1 - r0, c1 - c0), 32, self.max_half))
         cy, cx = (r0 + r1) // 2, (c0 + c1) // 2
         ys, xs = slice(max(cy - half, 0), min(cy + half + 1, h)), slice(max(cx - half, 0), min(cx + half + 1, w))
-        seeds = np.zeros((ys.stop - ys.start, xs.stop - xs.start), np.int32)
+        # the walk runs on the window resampled to at most `side` px: same cost for any object size
+        wh, ww = ys.stop - ys.start, xs.stop - xs.start
+        f = min(1.0, self.side / max(wh, ww))
+        sh, sw = max(int(round(wh * f)), 2), max(int(round(ww * f)), 2)
+        seeds = np.zeros((sh, sw), np.int32)
         if not any(not c.positive for c in self.clicks):
             seeds[[0, -1], :] = 2
             seeds[:, [0, -1]] = 2
         for c in self.clicks:
             r, col = c.pixel
             if ys.start <= r < ys.stop and xs.start <= col < xs.stop:
-                seeds[r - ys.start, col - xs.start] = 1 if c.positive else 2
+                seeds[min(int((r - ys.start) * f), sh - 1), min(int((col - xs.start) * f), sw - 1)] = \
+                    1 if c.positive else 2
         mask = np.zeros_like(self.mask)
         if (seeds == 1).any() and (seeds == 2).any():
-            labels = random_walker(self.image[ys, xs], seeds, beta=self.beta, mode="cg_j", channel_axis=-1)
-            mask[ys, xs] = labels == 1
+            small = resize(self.image[ys, xs], (sh, sw), anti_aliasing=f < 1)
+            prob = random_walker(small, seeds, beta=self.beta, mode="bf", channel_axis=-1, return_full_prob=True)[0]
+            mask[ys, xs] = resize(prob, (wh, ww), order=1) > 0.5
         self.mask = mask
         return mask.copy()
 
