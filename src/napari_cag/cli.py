@@ -55,7 +55,7 @@ def _train(args) -> None:
 
     guidance = GUIDANCE_PRESETS[args.guidance]
     config = ModelConfig(arch=args.arch, guidance=guidance, iterative=args.guidance.count("iter") > 0,
-                         input_size=args.input_size, width=args.width,
+                         input_size=args.input_size, width=args.width, stride=args.stride,
                          meta={"trained_on": args.data, "command": "napari-cag " + shlex.join(sys.argv[1:])})
     with tqdm(desc="caching structures", unit="image") as bar:
         paths = build_cache(_training_images(args.data, args.max_images), args.cache, config, bar.update)
@@ -73,7 +73,7 @@ def _train(args) -> None:
             bar.update(0)
 
         path = train(config, training, args.run, settings, device=select_device(args.device), resume=args.resume,
-                     overwrite=args.overwrite, validate=validator, progress=progress)
+                     overwrite=args.overwrite, validate=validator, progress=progress, init=args.init)
     print(f"weights: {path}")
 
 
@@ -134,6 +134,10 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--arch", default="compact", choices=["compact", "fcn8s"])
     t.add_argument("--width", type=int, default=32)
     t.add_argument("--input-size", type=int, default=160)
+    t.add_argument("--stride", type=int, default=8, choices=[32, 16, 8],
+                   help="FCN-8s output stride; the paper's staged schedule trains 32, then 16, then 8, "
+                        "each started from the last with --init")
+    t.add_argument("--init", default=None, help="start from these weights (same architecture and channels)")
     t.add_argument("--run", required=True, help="run folder for checkpoints and logs")
     t.add_argument("--cache", default="runs/cache", help="folder of cached image structures")
     t.add_argument("--steps", type=int, default=20_000)

@@ -198,3 +198,32 @@ def test_validator_reports_noc(cached):
     assert 1 <= figures["val_noc@85"] <= figures["val_noc@90"] <= 3
     assert 0 <= figures["val_iou@1"] <= 1
     json.dumps(figures)  # logged into history.json
+
+
+def test_staged_fcn8s_schedule_starts_each_stage_from_the_last(tmp_path):
+    """32s -> 16s: the 16s stage starts from the 32s weights, and its new skip head starts at zero."""
+    import torch
+
+    from napari_cag.model import ModelConfig, load_model
+    from napari_cag.training.cache import build_cache, load_cache
+    from napari_cag.training.loop import TrainSettings, train
+
+    rng = np.random.default_rng(0)
+    image = rng.normal(40, 5, (64, 64)).astype(np.float32)
+    labels = np.zeros((64, 64), np.int32)
+    labels[20:40, 20:40] = 1
+    image[labels > 0] += 100
+    settings = TrainSettings(steps=1, batch_size=1, save_every=1, validate_every=10**9)
+    torch.set_num_threads(1)
+    c32 = ModelConfig(arch="fcn8s", stride=32, input_size=64, min_window=20)
+    items = load_cache(build_cache([("s/0", image, labels, None, True)], tmp_path / "cache", c32))
+    w32 = train(c32, items, tmp_path / "s32", settings)
+    c16 = ModelConfig(arch="fcn8s", stride=16, input_size=64, min_window=20)
+    net16_init = train(c16, items, tmp_path / "s16", TrainSettings(steps=1, batch_size=1, save_every=1,
+                                                                    validate_every=10**9, lr=0.0), init=w32)
+    a, _ = load_model(w32)
+    b, cfg = load_model(net16_init)
+    assert cfg.stride == 16
+    assert torch.equal(a.block1[0].weight, b.block1[0].weight)  # lr 0: nothing moved from the 32s weights
+    with pytest.raises(ValueError, match="not compact"):
+        train(ModelConfig(input_size=64), items, tmp_path / "bad", settings, init=w32)

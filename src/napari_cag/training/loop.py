@@ -77,6 +77,7 @@ def train(
     overwrite: bool = False,
     validate: Callable[[torch.nn.Module, ModelConfig], dict] | None = None,
     progress: Callable[[int, float], None] | None = None,
+    init: str | Path | None = None,
 ) -> Path:
     """Train a network and keep ``run/last.safetensors`` up to date.
 
@@ -100,6 +101,10 @@ def train(
         ``validate_every`` steps (e.g. the validation NoC).
     progress : callable, optional
         ``progress(step, loss)`` after every step.
+    init : path, optional
+        Start a new run from these weights (the staged FCN-8s schedule:
+        32s, then 16s and 8s from the previous stage; the skip heads start at
+        zero, so each stage starts where the last ended).
 
     Returns
     -------
@@ -124,6 +129,12 @@ def train(
         net, config = load_model(run / "last.safetensors", device)
     else:
         net = build_model(config).to(device)
+        if init is not None:
+            source, source_config = load_model(init, device)
+            if (source_config.arch, source_config.guidance) != (config.arch, config.guidance):
+                raise ValueError(f"{init} is a {source_config.arch} model on {list(source_config.guidance)}, "
+                                 f"not {config.arch} on {list(config.guidance)}")
+            net.load_state_dict(source.state_dict(), strict=True)
     net.train()
     opt = torch.optim.AdamW(net.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=settings.lr, total_steps=settings.steps, pct_start=0.05)
