@@ -213,3 +213,32 @@ def test_guidance_layers_follow_the_clicks(make_napari_viewer, qtbot):
     assert name in viewer.layers and viewer.layers[name].data[30, 30] == 0
     assert (viewer.layers["napari-cag negative superpixel map (Eq. 2)"].data == 255).all()
     assert "napari-cag scale-aware object map (Eq. 5)" in viewer.layers
+
+
+def test_removing_the_image_mid_prediction_is_handled(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    image, _ = discs()
+    widget = open_widget(viewer, qtbot, image)
+    c = widget.controller
+    c.add_click((30, 30), True)
+    c.commit()
+    wait(qtbot, widget)
+    committed = viewer.layers[OBJECTS].data.copy()
+    c.add_click((65, 62), True)  # a prediction is under way...
+    viewer.layers.remove("cells")  # ...when the image goes
+    wait(qtbot, widget)
+    assert c.image is None and "Choose an image layer" in widget.status.text()
+    np.testing.assert_array_equal(viewer.layers[OBJECTS].data, committed)
+
+
+def test_switching_images_mid_prediction_shows_no_stale_mask(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    image, truth = discs()
+    widget = open_widget(viewer, qtbot, image)
+    viewer.add_image(np.zeros_like(image), name="blank")
+    c = widget.controller
+    c.add_click((30, 30), True)
+    widget.image_box.setCurrentText("blank")  # chosen while the click is predicted
+    wait(qtbot, widget)
+    assert c.image.name == "blank"
+    assert PREVIEW not in viewer.layers or not viewer.layers[PREVIEW].data.any()

@@ -105,11 +105,19 @@ class Controller:
         self._ops.clear()
         if layer is None:
             return
-        for name in (POINTS, PREVIEW):
-            if name in self.viewer.layers and self.viewer.layers[name].data.shape[-2:] != self.plane_shape[-2:]:
-                self.viewer.layers.remove(name)  # belonged to another image
+        layers = self.viewer.layers
+        if POINTS in layers and layers[POINTS].ndim != self.ndim:
+            layers.remove(POINTS)  # made for an image of other dimensions
+        if PREVIEW in layers and layers[PREVIEW].data.shape != self.plane_shape:
+            layers.remove(PREVIEW)
+        if POINTS in layers:
+            layers[POINTS].data = np.empty((0, self.ndim))
         self.viewer.layers.selection.active = self.points()  # preview and output layers come when needed
         self._enqueue("prepare")
+
+    def detach(self, *args) -> None:
+        """The widget is gone: stop reporting to it (a running worker may still finish)."""
+        self.status, self.busy = (lambda text: None), (lambda busy: None)
 
     def reload(self, model_changed: bool = True) -> None:
         """Settings changed: prepare the image again with them (layers and committed labels stay)."""
@@ -187,32 +195,36 @@ class Controller:
         ops, name = list(self._ops), self.image.name
         self._ops.clear()
         self.busy(True)
-        # handlers passed at creation: superqt re-raises errors of a worker created without one
+        # handlers passed at creation: superqt re-raises errors of a worker created without one;
+        # the worker keeps the sessions dict of its image even if another image is chosen meanwhile
         self._worker = thread_worker(self._apply, start_thread=False,
-                                     connect={"returned": self._show, "errored": self._failed})(ops, name)
+                                     connect={"returned": self._show, "errored": self._failed})(ops, name,
+                                                                                               self.sessions)
         self._worker.start()
 
-    def _session(self, op: _Op, name: str):
+    def _session(self, op: _Op, name: str, sessions: dict):
         from ..predictor import Predictor
         from ..session import Session
 
         key = (name, op.index)
-        if key not in self.sessions:
+        if key not in sessions:
             if self._predictor is None:
                 self._predictor = Predictor(self.settings.model, device=self.settings.device)
             # scale-aware factors apply to models trained with scale-aware maps, and to the display
             self._predictor.config = replace(self._predictor.config, f=self.settings.f, f2=self.settings.f2)
-            self.sessions[key] = Session(op.plane, model=self._predictor, contrast_limits=op.limits,
-                                         n_segments=self.settings.n_segments)
-        return self.sessions[key]
+            sessions[key] = Session(op.plane, model=self._predictor, contrast_limits=op.limits,
+                                    n_segments=self.settings.n_segments)
+        return sessions[key]
 
-    def _apply(self, ops: list[_Op], name: str):
+    def _apply(self, ops: list[_Op], name: str, sessions: dict):
         """Worker thread: apply operations in order; return what the GUI must show."""
         from ..guidance import guidance_maps
 
         shown, commits = None, []
         for op in ops:
-            session = self._session(op, name)
+            if op.plane is None and (name, op.index) not in sessions:
+                continue  # queued for a session that a settings change has since dropped
+            session = self._session(op, name, sessions)
             if op.kind == "click":
                 session.add_click(*op.click)
             elif op.kind == "undo":
@@ -223,6 +235,8 @@ class Controller:
                 commits.append((op.index, (session.view.y0, session.view.x0), session.view_mask()))
                 session.reset()
             shown = (op.index, session)
+        if shown is None:
+            return name, None, (0, 0), None, None, commits
         index, session = shown
         view, mask = session.view, session.view_mask()
         maps = None
@@ -230,7 +244,7 @@ class Controller:
             maps = guidance_maps(view.structure, view.local(session.clicks), previous_mask=mask,
                                  f=self.settings.f, f2=self.settings.f2)
         region = (view.y0, view.x0) if view is not None else (0, 0)
-        return index, region, mask, maps, commits
+        return name, index, region, mask, maps, commits
 
     def _failed(self, err: Exception) -> None:
         self._worker = None
@@ -244,16 +258,30 @@ class Controller:
 
     def _show(self, result) -> None:
         self._worker = None
-        index, (y0, x0), mask, maps, commits = result
+        name, index, (y0, x0), mask, maps, commits = result
+        if self.image is None or name != self.image.name:
+            # the image was removed or another one chosen while this ran: a commit it made is
+            # kept in the output labels if they still fit, anything else is stale
+            if commits and self._objects is not None:
+                show_info("napari-cag: the image changed during a commit; the object was kept")
+            else:
+                self.busy(bool(self._ops))
+                self._start()
+                return
         for commit_index, origin, commit_mask in commits:
-            layer = self.objects()
-            full = np.zeros(self.plane_shape[-2:], bool)
+            layer = self.objects() if self.image is not None else None
+            full = np.zeros(self._objects.shape[-2:], bool)
             full[origin[0]:origin[0] + commit_mask.shape[0], origin[1]:origin[1] + commit_mask.shape[1]] = commit_mask
             self.edits.append(paint_mask(self._objects, commit_index.leading, full, overwrite=self.settings.overwrite))
-            layer.refresh()
-            self.points().data = np.empty((0, self.ndim))
+            if layer is not None:
+                layer.refresh()
+                self.points().data = np.empty((0, self.ndim))
+        if self.image is None or name != self.image.name:
+            self.busy(bool(self._ops))
+            self._start()
+            return
         empty = mask is None or not mask.any()
-        if not self._ops and index == self.current_index() and not (empty and PREVIEW not in self.viewer.layers):
+        if index is not None and not self._ops and index == self.current_index() and not (empty and PREVIEW not in self.viewer.layers):
             preview = self.preview()  # newer operations supersede this view: only the newest is shown
             preview.data[...] = 0
             if not empty:

@@ -29,6 +29,7 @@ class InteractiveSegmentation(QWidget):
         self.progress.setRange(0, 1)
         self.controller = Controller(napari_viewer, status=self.status.setText, busy=self._busy)
         self.controller.settings.model = str(model) if model else None
+        self.destroyed.connect(self.controller.detach)
 
         self.image_box = QComboBox()
         self.model_box = QComboBox()
@@ -98,6 +99,10 @@ class InteractiveSegmentation(QWidget):
     # -- translations --------------------------------------------------------------------
     def _refresh_layers(self, event=None) -> None:
         from napari.layers import Image
+
+        if event is not None and getattr(event, "value", None) is not None \
+                and event.value.name.startswith("napari-cag"):
+            return  # the widget's own layers coming and going: nothing to choose
 
         names = [layer.name for layer in self.viewer.layers if isinstance(layer, Image)
                  and not layer.name.startswith("napari-cag")]
@@ -192,4 +197,5 @@ class InteractiveSegmentation(QWidget):
         self.progress.setRange(0, 0 if busy else 1)
         self.progress.setValue(0 if busy else 1)
         if not busy:
-            self.status.setText("Ready: click on an object.")
+            ready = self.controller.image is not None
+            self.status.setText("Ready: click on an object." if ready else "Choose an image layer.")
