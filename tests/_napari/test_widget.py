@@ -215,6 +215,23 @@ def test_guidance_layers_follow_the_clicks(make_napari_viewer, qtbot):
     assert "napari-cag scale-aware object map (Eq. 5)" in viewer.layers
 
 
+def test_the_clicks_layer_stays_selected_and_on_top_as_the_widget_adds_layers(make_napari_viewer, qtbot):
+    # napari selects every new layer; mouse clicks and keys only reach the selected one
+    viewer = make_napari_viewer()
+    image, _ = discs()
+    widget = open_widget(viewer, qtbot, image)
+    widget.guidance.setChecked(True)
+    c = widget.controller
+    viewer.layers.selection.active = viewer.layers[POINTS]  # as the user does to click
+    c.add_click((30, 30), True)  # adds the preview and the guidance layers
+    wait(qtbot, widget)
+    assert PREVIEW in viewer.layers and viewer.layers.selection.active is viewer.layers[POINTS]
+    c.commit()  # adds the output layer
+    wait(qtbot, widget)
+    assert OBJECTS in viewer.layers and viewer.layers.selection.active is viewer.layers[POINTS]
+    assert viewer.layers[-1] is viewer.layers[POINTS]  # the clicks are drawn above the masks
+
+
 def test_removing_the_image_mid_prediction_is_handled(make_napari_viewer, qtbot):
     viewer = make_napari_viewer()
     image, _ = discs()
@@ -242,3 +259,13 @@ def test_switching_images_mid_prediction_shows_no_stale_mask(make_napari_viewer,
     wait(qtbot, widget)
     assert c.image.name == "blank"
     assert PREVIEW not in viewer.layers or not viewer.layers[PREVIEW].data.any()
+
+
+def test_opening_an_image_with_the_widget_docked_selects_the_clicks_layer(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    widget = InteractiveSegmentation(viewer, model=str(TINY))
+    viewer.window.add_dock_widget(widget)
+    viewer.add_image(discs()[0], name="cells")
+    qtbot.waitUntil(lambda: viewer.layers.selection.active is not None
+                    and viewer.layers.selection.active.name == POINTS, timeout=5000)
+    wait(qtbot, widget)

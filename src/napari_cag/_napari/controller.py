@@ -9,6 +9,7 @@ supersedes it and a stale mask is never displayed.
 from __future__ import annotations
 
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -74,9 +75,25 @@ class Controller:
     def _layer(self, name: str, make: Callable):
         if name in self.viewer.layers:
             return self.viewer.layers[name]
-        layer = make()
+        with self._adding_layer():
+            layer = make()
         layer.scale, layer.translate = self.image.scale, self.image.translate
         return layer
+
+    @contextmanager
+    def _adding_layer(self):
+        """Add a layer under the clicks and leave the selection alone.
+
+        napari selects each new layer, but mouse and keys reach only the selected one: the
+        user's (the clicks layer) stays selected; and the clicks stay drawn above the masks.
+        """
+        layers = self.viewer.layers
+        active = layers.selection.active
+        yield
+        if POINTS in layers:
+            layers.move(layers.index(POINTS), len(layers))
+        if active is not None and active in layers:
+            layers.selection.active = active
 
     def points(self):
         return self._layer(POINTS, lambda: self.viewer.add_points(
@@ -303,6 +320,7 @@ class Controller:
             if name in self.viewer.layers:
                 self.viewer.layers[name].data = data
             else:
-                self.viewer.add_image(data, name=name, colormap="magma", contrast_limits=(0, 255),
-                                      visible=False, blending="additive", scale=self.image.scale[-2:])
+                with self._adding_layer():
+                    self.viewer.add_image(data, name=name, colormap="magma", contrast_limits=(0, 255),
+                                          visible=False, blending="additive", scale=self.image.scale[-2:])
             self.viewer.layers[name].translate = translate

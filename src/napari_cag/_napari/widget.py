@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QLabel,
                             QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -126,13 +127,15 @@ class InteractiveSegmentation(QWidget):
             return
         self.status.setText(f"Preparing {name}…")
         self.controller.set_image(self.viewer.layers[name])
+        # napari selects a newly opened image after this handler: hand the selection back to the
+        # clicks layer once it has, since mouse and keys reach only the selected layer
+        QTimer.singleShot(0, self._select_points)
         self._leading = self.controller.current_index()
         self._wire_points(self.controller.points())
 
     def _wire_points(self, points) -> None:
-        if getattr(points, "_napari_cag_wired", False):
+        if self._on_mouse in points.mouse_drag_callbacks:
             return
-        points._napari_cag_wired = True
         points.mode = "pan_zoom"
         points.mouse_drag_callbacks.append(self._on_mouse)
         for key, action in (("t", self.toggle_polarity), ("c", self.controller.commit),
@@ -153,6 +156,10 @@ class InteractiveSegmentation(QWidget):
         negative = event.button == 2 or "Control" in event.modifiers
         positive = self.controller.positive != negative
         self.controller.add_click(self.controller.image.world_to_data(event.position), positive)
+
+    def _select_points(self) -> None:
+        if POINTS in self.viewer.layers and self.controller.image is not None:
+            self.viewer.layers.selection.active = self.viewer.layers[POINTS]
 
     def toggle_polarity(self) -> None:
         self.controller.positive = not self.controller.positive

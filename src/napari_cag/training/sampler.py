@@ -84,7 +84,10 @@ class TrainingSampler:
             ex.drop = "all"
         elif rng.random() < P_DROP_ONE:
             ex.drop = "pos" if rng.random() < 0.5 else "neg"
-        if rng.random() >= P_FULL_VIEW:
+        if len(clicks) > 1 and rng.random() >= P_FULL_VIEW:
+            # A framed zoom only with several clicks, standing in for the zoom on a previous
+            # prediction; a lone first click is seen on the whole image, as at inference: framed
+            # around the true object, the window itself would tell the network the object's extent.
             ex.window = self._zoom_window(gt)
         return ex
 
