@@ -31,7 +31,8 @@ def run_demo(out: str | Path = "napari-cag-demo.png", *, n_objects: int = 6, cli
     image, truth = nuclei_2d()
     session = Session(image, model=model, device=device)
     rng = np.random.default_rng(seed)
-    ids = np.unique(truth[truth > 0])
+    edge = np.unique(np.concatenate([truth[0], truth[-1], truth[:, 0], truth[:, -1]]))
+    ids = np.setdiff1d(np.unique(truth[truth > 0]), edge)  # whole nuclei: not cut by the border
     chosen = rng.choice(ids, size=min(n_objects, len(ids)), replace=False)
     labels = np.zeros(truth.shape, np.int32)
     ious, all_clicks = [], []

@@ -90,6 +90,8 @@ class _Grid:
             rows, cols = np.arange(y0, y1), np.arange(x0, x1)
         else:
             rows, cols = np.arange(shape[0]), np.arange(shape[1])
+        # a window (or the whole image) is read by slicing, without copying the label image
+        self.window = None if grid is not None else (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
         self.rows, self.cols = rows, cols
         self.row_in = (rows >= 0) & (rows < shape[0])
         self.col_in = (cols >= 0) & (cols < shape[1])
@@ -97,7 +99,8 @@ class _Grid:
 
     def paint(self, table: np.ndarray, labels: np.ndarray, outside: float) -> np.ndarray:
         """``table[labels]`` at the grid points; `outside` where they leave the image."""
-        inner = np.take(table.astype(np.float32), labels[np.ix_(self.rows[self.row_in], self.cols[self.col_in])])
+        where = self.window or np.ix_(self.rows[self.row_in], self.cols[self.col_in])
+        inner = np.take(table.astype(np.float32), labels[where])
         if self.row_in.all() and self.col_in.all():
             return inner
         out = np.full(self.shape, outside, dtype=np.float32)

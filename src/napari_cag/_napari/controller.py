@@ -77,7 +77,8 @@ class Controller:
             return self.viewer.layers[name]
         with self._adding_layer():
             layer = make()
-        layer.scale, layer.translate = self.image.scale, self.image.translate
+        if layer.ndim == self.image.ndim:  # the 2D preview places itself over its view
+            layer.scale, layer.translate = self.image.scale, self.image.translate
         return layer
 
     @contextmanager
@@ -101,9 +102,18 @@ class Controller:
             features={"positive": np.zeros(0, bool)}, face_color="positive",
             face_color_cycle=[NEGATIVE, POSITIVE]))
 
-    def preview(self):
-        return self._layer(PREVIEW, lambda: self.viewer.add_labels(
-            np.zeros(self.plane_shape, np.uint8), name=PREVIEW, opacity=0.5))
+    def preview(self, shape: tuple[int, int] | None = None, origin: tuple[int, int] = (0, 0)):
+        """The 2D mask preview, covering the session's current view (the whole plane of a
+        small image), so that showing a click costs what the view costs, not the image."""
+        shape = tuple(shape or self.plane_shape[-2:])
+        layer = self._layer(PREVIEW, lambda: self.viewer.add_labels(np.zeros(shape, np.uint8), name=PREVIEW,
+                                                                   opacity=0.5))
+        if layer.data.shape != shape:
+            layer.data = np.zeros(shape, np.uint8)
+        scale = np.asarray(self.image.scale[-2:])
+        layer.scale = scale
+        layer.translate = np.asarray(self.image.translate[-2:]) + np.asarray(origin) * scale
+        return layer
 
     def objects(self):
         """The output labels; deleting the layer loses nothing: it comes back with every commit."""
@@ -125,8 +135,8 @@ class Controller:
         layers = self.viewer.layers
         if POINTS in layers and layers[POINTS].ndim != self.ndim:
             layers.remove(POINTS)  # made for an image of other dimensions
-        if PREVIEW in layers and layers[PREVIEW].data.shape != self.plane_shape:
-            layers.remove(PREVIEW)
+        if PREVIEW in layers:
+            layers.remove(PREVIEW)  # it belonged to the last image's view
         if POINTS in layers:
             layers[POINTS].data = np.empty((0, self.ndim))
         self.viewer.layers.selection.active = self.points()  # preview and output layers come when needed
@@ -299,11 +309,11 @@ class Controller:
             return
         empty = mask is None or not mask.any()
         if index is not None and not self._ops and index == self.current_index() and not (empty and PREVIEW not in self.viewer.layers):
-            preview = self.preview()  # newer operations supersede this view: only the newest is shown
+            # newer operations supersede this view: only the newest is shown
+            preview = self.preview(None if mask is None else mask.shape, (y0, x0))
             preview.data[...] = 0
             if not empty:
-                plane = preview.data[index.leading] if index.leading else preview.data
-                plane[y0:y0 + mask.shape[0], x0:x0 + mask.shape[1]][mask] = 1
+                preview.data[mask] = 1
             preview.refresh()
             if maps is not None:
                 self._show_guidance(maps, (y0, x0))

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The accuracy figures of docs/RESULTS.md: the shipped model and the training-free baseline in one
+# harness, on GrabCut (all 50 objects, 20 clicks each) and on a seeded subset of 1,000 DSB2018 val
+# nuclei (stopping an object at 90% IoU; its IoU curve keeps its last value). Two processes, one
+# torch thread each. Run from the repository root; datasets at ../shared/datasets.
+set -euo pipefail
+data=${DATA:-../shared/datasets}
+out=${OUT:-runs}
+export OMP_NUM_THREADS=1
+napari-cag evaluate --data "$data/grabcut" --method default --method random-walker \
+    --out "$out/eval_grabcut" > "$out/eval_grabcut.log" 2>&1 &
+napari-cag evaluate --data "$data/dsb2018:val.txt" --max-instances 1000 --seed 0 --stop-at 0.9 \
+    --method default --method random-walker --out "$out/eval_dsb" > "$out/eval_dsb.log" 2>&1 &
+wait
+tail -n 4 "$out/eval_grabcut.log" "$out/eval_dsb.log"
