@@ -269,3 +269,36 @@ def test_opening_an_image_with_the_widget_docked_selects_the_clicks_layer(make_n
     qtbot.waitUntil(lambda: viewer.layers.selection.active is not None
                     and viewer.layers.selection.active.name == POINTS, timeout=5000)
     wait(qtbot, widget)
+
+
+@pytest.mark.skipif(not __import__("napari_cag.predictor").predictor.DEFAULT_WEIGHTS.exists(),
+                    reason="no shipped weights")
+def test_bundled_nuclei_with_the_shipped_weights(make_napari_viewer, qtbot):
+    """A user segments six nuclei of the bundled sample with the default model, three clicks at most each."""
+    from napari_cag.data import nuclei_2d
+    from napari_cag.simulate import next_click
+
+    image, truth = nuclei_2d()
+    viewer = make_napari_viewer()
+    widget = InteractiveSegmentation(viewer)  # the shipped default model
+    viewer.window.add_dock_widget(widget)
+    viewer.add_image(image, name="nuclei")
+    wait(qtbot, widget)
+    c, labels = widget.controller, []
+    inner = truth[1:-1, 1:-1]
+    whole = [k for k in np.unique(truth[truth > 0]) if (inner == k).sum() == (truth == k).sum()]
+    ids = list(np.random.default_rng(0).choice(whole, 6, replace=False))  # whole nuclei, seeded
+    for k in ids:
+        for _ in range(3):
+            shown = viewer.layers[PREVIEW].data > 0 if PREVIEW in viewer.layers else np.zeros(truth.shape, bool)
+            click = next_click(shown, truth == k)
+            if click is None:
+                break
+            c.add_click((click.y, click.x), click.positive)
+            wait(qtbot, widget)
+        c.commit()
+        wait(qtbot, widget)
+        labels.append(c.edits[-1].label)
+    objects = viewer.layers[OBJECTS].data
+    ious = [iou(objects == n, truth == k) for n, k in zip(labels, ids)]
+    assert np.mean(ious) > 0.6, ious
