@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Protocol, Sequence
 import numpy as np
 
 from .clicks import Click
+from .image import mask_box
 from .metrics import iou, noc, summarize
 from .simulate import next_click
 
@@ -136,7 +137,8 @@ class RandomWalkerSession:
 
         self.clicks.append(Click(y, x, positive))
         h, w = self.mask.shape
-        pts = np.array([c.pixel for c in self.clicks] + [p for p in _mask_box(self.mask)])
+        box = mask_box(self.mask)
+        pts = np.array([c.pixel for c in self.clicks] + ([box[:2], box[2:]] if box else []))
         (r0, c0), (r1, c1) = pts.min(axis=0), pts.max(axis=0)
         half = int(np.clip(max(r1 - r0, c1 - c0), 32, self.max_half))
         cy, cx = (r0 + r1) // 2, (c0 + c1) // 2
@@ -161,13 +163,6 @@ class RandomWalkerSession:
             mask[ys, xs] = resize(prob, (wh, ww), order=1) > 0.5
         self.mask = mask
         return mask.copy()
-
-
-def _mask_box(mask: np.ndarray) -> list[tuple[int, int]]:
-    if not mask.any():
-        return []
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    return [(rows[0], cols[0]), (rows[-1], cols[-1])]
 
 
 def write_report(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["as_mask", "validate_image", "normalize_image"]
+__all__ = ["as_mask", "mask_box", "validate_image", "normalize_image"]
 
 MAX_CHANNELS = 16
 _SAMPLE_PIXELS = 1 << 20  # percentiles are estimated on at most ~1M pixels
@@ -74,6 +74,14 @@ def as_mask(array, name: str, shape: tuple[int, int] | None = None) -> np.ndarra
             raise TypeError(f"{name} must be a boolean or numeric mask, got dtype {a.dtype}")
         a = a != 0
     return a
+
+
+def mask_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Bounding box ``(r0, c0, r1, c1)`` (inclusive) of a 2D mask's pixels, None when it is empty."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    return int(rows[0]), int(cols[0]), int(rows[-1]), int(cols[-1])
 
 
 def _sample(values: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from torch.nn import functional as F
 
 from .clicks import Click, as_clicks
 from .guidance import MAX_VALUE, estimate_scale, guidance_maps
+from .image import mask_box
 from .model import ModelConfig, load_model
 from .structure import ImageStructure
 
@@ -62,11 +63,10 @@ def choose_window(
     """The window the network sees next (see the module docstring)."""
     h, w = shape[:2]
     points = [c.pixel for c in as_clicks(clicks) if c.positive]
-    if previous_mask is not None and previous_mask.any():
-        rows = np.flatnonzero(previous_mask.any(axis=1))
-        cols = np.flatnonzero(previous_mask.any(axis=0))
-        points += [(rows[0], cols[0]), (rows[-1], cols[-1])]
-    if previous_mask is None or not previous_mask.any() or not points:
+    box = mask_box(previous_mask) if previous_mask is not None else None
+    if box is not None:
+        points += [box[:2], box[2:]]
+    if box is None or not points:
         side = max(h, w)
         return Window((h - side) // 2, (w - side) // 2, side)
     pts = np.array(points)

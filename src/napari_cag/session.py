@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from .clicks import Click, click_pixels
-from .image import normalize_image, validate_image
+from .image import mask_box, normalize_image, validate_image
 from .labels import paint_mask
 from .structure import ImageStructure
 from .views import View, ViewCache
@@ -198,10 +198,8 @@ class Session:
 
 def _box(mask: np.ndarray, view: View) -> tuple[int, int, int, int] | None:
     """Bounding box ``(r0, c0, r1, c1)`` of a view's mask, in image coordinates."""
-    if not mask.any():
-        return None
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    return view.y0 + rows[0], view.x0 + cols[0], view.y0 + rows[-1], view.x0 + cols[-1]
+    box = mask_box(mask)
+    return None if box is None else (view.y0 + box[0], view.x0 + box[1], view.y0 + box[2], view.x0 + box[3])
 
 
 def segment(image, clicks: Sequence[Click], *, model=None, device: str | None = None) -> np.ndarray:

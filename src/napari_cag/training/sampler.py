@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..clicks import Click
+from ..image import mask_box
 from ..model import ModelConfig
 from ..predictor import Window, choose_window, network_input
 from ..simulate import next_click, sample_training_clicks
@@ -92,11 +93,11 @@ class TrainingSampler:
         return ex
 
     def _zoom_window(self, gt: np.ndarray) -> Window:
-        rows, cols = np.flatnonzero(gt.any(axis=1)), np.flatnonzero(gt.any(axis=0))
-        extent = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
+        r0, c0, r1, c1 = mask_box(gt)
+        extent = max(r1 - r0 + 1, c1 - c0 + 1)
         side = max(int(extent * self.rng.uniform(*ZOOM_EXPAND)), self.config.min_window)
         jitter = self.rng.uniform(-0.1, 0.1, size=2) * side
-        cy, cx = (rows[0] + rows[-1] + 1) / 2 + jitter[0], (cols[0] + cols[-1] + 1) / 2 + jitter[1]
+        cy, cx = (r0 + r1 + 1) / 2 + jitter[0], (c0 + c1 + 1) / 2 + jitter[1]
         return Window(int(round(cy - side / 2)), int(round(cx - side / 2)), side)
 
     def add_error_click(self, ex: Example, prediction: np.ndarray) -> None:
