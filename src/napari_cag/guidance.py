@@ -285,7 +285,8 @@ def _object_table(structure: ImageStructure, clicks, scale, f1: float, f2: float
 
 
 def _paint(structure: ImageStructure, table: np.ndarray) -> np.ndarray:
-    return np.take(table.astype(np.float32), structure.superpixels)
+    """Per-superpixel values -> the whole image's map."""
+    return _Grid(structure.shape).paint(table, structure.superpixels, 0.0)
 
 
 def superpixel_maps(
