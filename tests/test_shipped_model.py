@@ -40,7 +40,7 @@ def test_coins_on_a_natural_grayscale_image():
     from scipy import ndimage
 
     image = data.coins()
-    objects = label(remove_small_objects(ndimage.binary_fill_holes(image > threshold_otsu(image)), 300))
+    objects = label(remove_small_objects(ndimage.binary_fill_holes(image > threshold_otsu(image)), max_size=300))
     session = Session(image)
     areas = np.bincount(objects.ravel())[1:]
     biggest = np.argsort(areas)[-5:] + 1

@@ -94,7 +94,7 @@ def _evaluate(args) -> None:
             def factory(sample):
                 return RandomWalkerSession(sample.image)
         else:
-            predictor = Predictor(path or None, device=args.device)
+            predictor = Predictor(path or None, device=args.device, respect_clicks=not args.raw)
 
             def factory(sample, predictor=predictor):
                 return Session(sample.image, model=predictor)
@@ -161,6 +161,8 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--max-instances", type=int, default=None, help="seeded random subset of objects")
     e.add_argument("--max-clicks", type=int, default=20)
     e.add_argument("--stop-at", type=float, default=None, help="stop an object once its IoU reaches this")
+    e.add_argument("--raw", action="store_true",
+                   help="score the networks' raw output, without correcting masks that contradict a click")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--device", default=None)
     e.add_argument("--out", default="runs/eval")

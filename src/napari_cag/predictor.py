@@ -24,6 +24,7 @@ from .clicks import Click, as_clicks
 from .guidance import MAX_VALUE, estimate_scale, guidance_maps
 from .image import mask_box
 from .model import ModelConfig, load_model
+from .refine import respect_clicks
 from .structure import ImageStructure
 
 __all__ = ["Window", "DEFAULT_WEIGHTS", "choose_window", "network_input", "Predictor", "select_device", "three_channels"]
@@ -164,10 +165,14 @@ class Predictor:
         default weights.
     device : str, optional
         ``"cpu"``, ``"cuda"``, ``"mps"``; default: the best available.
+    respect_clicks : bool
+        Correct the network's output where it contradicts a click
+        (`napari_cag.refine.respect_clicks`); False gives the raw network.
     """
 
-    def __init__(self, model=None, device: str | None = None):
+    def __init__(self, model=None, device: str | None = None, respect_clicks: bool = True):
         self.device = select_device(device)
+        self.respect_clicks = respect_clicks
         if model is None:
             model = DEFAULT_WEIGHTS
         if isinstance(model, (str, Path)):
@@ -224,6 +229,8 @@ class Predictor:
             zoom = choose_window(image.shape, clicks, coarse, self.config)
             if coarse.any() and zoom.side * 2 <= window.side:
                 prob, maps = self._pass(image, structure, clicks, coarse, zoom)
+        if self.respect_clicks:
+            prob = respect_clicks(prob, clicks, image, structure)
         return prob, maps
 
     def _pass(self, image, structure, clicks, previous_mask, window):

@@ -60,6 +60,9 @@ class Session:
         an 8192² image costs about what it costs on a 1024² one.
     tile : int
         Smallest view side for large images.
+    respect_clicks : bool
+        Correct masks that contradict a click (`napari_cag.refine`); False
+        shows the network's raw output. Ignored when `model` is a Predictor.
 
     Examples
     --------
@@ -71,11 +74,13 @@ class Session:
 
     def __init__(self, image, *, model=None, device: str | None = None, structure: ImageStructure | None = None,
                  contrast_limits: tuple[float, float] | None = None, n_segments: int | None = None,
-                 max_side: int = 2048, tile: int = 1024):
+                 max_side: int = 2048, tile: int = 1024, respect_clicks: bool = True):
         from .predictor import Predictor, three_channels  # torch is imported only when a session starts
 
         image = validate_image(image)
-        self.predictor = model if isinstance(model, Predictor) else Predictor(model, device=device)
+        if not isinstance(model, Predictor):
+            model = Predictor(model, device=device, respect_clicks=respect_clicks)
+        self.predictor = model
         config = self.predictor.config
         if structure is not None and structure.shape != image.shape[:2]:
             raise ValueError(f"structure is for shape {structure.shape}, the image is {image.shape[:2]}")

@@ -61,7 +61,7 @@ def make_validator(held_out: list[CachedImage], n_objects: int = 40, max_clicks:
     samples = [_HeldOut(*objects[k]) for k in chosen]
 
     def validate(net, config: ModelConfig) -> dict:
-        predictor = Predictor((net, config), device=str(next(net.parameters()).device))
+        predictor = Predictor((net, config), device=str(next(net.parameters()).device), respect_clicks=False)
 
         def session(sample: _HeldOut):
             return Session(sample.item.image, model=predictor, structure=sample.item.structure)

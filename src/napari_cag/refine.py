@@ -1,0 +1,80 @@
+"""Make a prediction agree with the clicks that it contradicts.
+
+A small network sometimes ignores a click: a negative click on a false positive
+that shares a superpixel with the object leaves every guidance map unchanged,
+so the mask does not change and the user clicks in vain. After each
+prediction, a contradicted click is applied directly:
+
+- a positive click outside the mask adds its superpixel (the content-aware
+  unit of Sec. 3.1, which follows the image's edges);
+- negative clicks inside the mask cut it along image edges: a watershed of the
+  gradient magnitude, flooded inside the mask from every click there, gives
+  each mask pixel to its nearest click across edges, and the pixels won by
+  negative clicks leave the mask.
+
+Clicks the network already respects change nothing, so a good prediction is
+never touched.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from skimage.filters import sobel
+from skimage.segmentation import watershed
+
+from .clicks import Click
+from .image import mask_box
+from .structure import ImageStructure
+
+__all__ = ["respect_clicks"]
+
+INSIDE, OUTSIDE = 0.75, 0.25  # probabilities given to pixels a click puts in or out
+
+
+def respect_clicks(
+    prob: np.ndarray, clicks: Sequence[Click], image: np.ndarray, structure: ImageStructure, margin: int = 8
+) -> np.ndarray:
+    """The probability map changed so that every click is on its side of the 0.5 threshold.
+
+    Parameters
+    ----------
+    prob : (H, W) float32 ndarray
+        Object probability from the network.
+    clicks : sequence of Click
+        All clicks so far (in image pixels).
+    image : (H, W, C) float ndarray
+        The normalized image (its channel mean gives the edges).
+    structure : ImageStructure
+        The image's superpixels.
+    margin : int
+        Pixels around the mask's bounding box in which the edges are computed.
+
+    Returns
+    -------
+    (H, W) float32 ndarray
+        `prob` itself when no click is contradicted, else a corrected copy.
+    """
+    mask = prob > 0.5
+    if all(mask[c.pixel] == c.positive for c in clicks):
+        return prob
+    prob = prob.copy()
+    sp = structure.superpixels
+    for c in clicks:
+        if c.positive and not mask[c.pixel]:
+            region = sp == sp[c.pixel]
+            prob[region] = np.maximum(prob[region], INSIDE)
+    mask = prob > 0.5
+    inside = [c for c in clicks if mask[c.pixel]]
+    if any(not c.positive for c in inside):
+        r0, c0, r1, c1 = mask_box(mask)  # every click inside lies in it
+        r0, c0 = max(r0 - margin, 0), max(c0 - margin, 0)
+        crop = (slice(r0, r1 + margin + 1), slice(c0, c1 + margin + 1))
+        markers = np.zeros(mask[crop].shape, np.int32)
+        for c in inside:
+            markers[c.pixel[0] - r0, c.pixel[1] - c0] = 1 if c.positive else 2
+        flooded = watershed(sobel(image[crop].mean(axis=2)), markers, mask=mask[crop])
+        cut = prob[crop]
+        cut[flooded == 2] = np.minimum(cut[flooded == 2], OUTSIDE)
+    return prob
