@@ -22,7 +22,7 @@ from .image import mask_box
 from .metrics import iou, noc, summarize
 from .simulate import next_click
 
-__all__ = ["ObjectResult", "Segmenter", "RandomWalkerSession", "run_protocol", "write_report"]
+__all__ = ["ObjectResult", "Segmenter", "RandomWalkerSession", "run_protocol", "write_report", "plot_curves"]
 
 
 class Segmenter(Protocol):
@@ -197,11 +197,12 @@ def write_report(
             for r in objects:
                 writer.writerow([method, r.name, r.area] + [noc(r.ious, t, max_clicks) for t in thresholds]
                                 + [f"{v:.4f}" for v in r.ious])
-    _plot(summary, out_dir / "miou.png", max_clicks)
+    plot_curves(summary, out_dir / "miou.png", max_clicks)
     return summary
 
 
-def _plot(summary: dict, path: Path, max_clicks: int) -> None:
+def plot_curves(summary: dict, path: Path, max_clicks: int = 20) -> None:
+    """Mean IoU vs clicks, one curve per method of a summary (the ``miou.png`` of `write_report`)."""
     import matplotlib
 
     matplotlib.use("Agg")
