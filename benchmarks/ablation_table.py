@@ -21,13 +21,12 @@ DATASETS = {"grabcut": "GrabCut (50)", "dsb": "DSB2018 val (1,000 seeded)"}
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path, help="the OUT folder of evaluate_ablation.sh")
+    parser.add_argument("folder", type=Path, help="the OUT folder of evaluate_ablation.sh (grabcut*/ and dsb*/ runs)")
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
     merged = {}
     for key in DATASETS:
-        runs = [args.folder / f"{key}_{name}" / "summary.json" for name in ROWS]
-        found = [json.loads(p.read_text()) for p in runs if p.exists()]
+        found = [json.loads(p.read_text()) for p in sorted(args.folder.glob(f"{key}*/summary.json"))]
         if found:
             merged[key] = {"dataset": found[0]["dataset"], "command": found[0]["command"],
                            "methods": {k: v for s in found for k, v in s["methods"].items()}}
