@@ -41,8 +41,9 @@ def main() -> None:
             cells += [f"{m['noc@85']:.2f}", f"{m['noc@90']:.2f}"] if m else ["–", "–"]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     raw = any("--raw" in s["command"] for s in merged.values())
+    only = f"DATASETS={' '.join(merged)} " if len(merged) < len(DATASETS) else ""
     parts = [f"_Measured {datetime.date.today().isoformat()} on {machine()}: `bash benchmarks/train_ablation.sh`, "
-             f"then `{'RAW=1 ' if raw else ''}bash benchmarks/evaluate_ablation.sh` and "
+             f"then `{'RAW=1 ' if raw else ''}{only}bash benchmarks/evaluate_ablation.sh` and "
              f"`python benchmarks/ablation_table.py {args.folder} --write docs/RESULTS.md`"
              f"{' (bare networks, no click correction)' if raw else ''}._", "\n".join(lines)]
     for key, s in merged.items():

@@ -217,6 +217,7 @@ def plot_curves(summary: dict, path: Path, max_clicks: int = 20) -> None:
     ax.axhline(0.90, color="0.7", lw=0.8, ls="--")
     ax.set(xlabel="number of clicks", ylabel="mean IoU", xlim=(1, max_clicks), ylim=(0, 1),
            title=f"{summary['dataset']}: mean IoU vs clicks")
+    ax.set_xticks([1, *range(5, max_clicks + 1, 5)])
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()

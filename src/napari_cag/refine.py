@@ -1,8 +1,8 @@
 """Make a prediction agree with the clicks that it contradicts.
 
-A small network sometimes ignores a click: a negative click on a false positive
-that shares a superpixel with the object leaves every guidance map unchanged,
-so the mask does not change and the user clicks in vain. After each
+A small network sometimes ignores a click. Clicking the same spot again then
+changes no superpixel map (that superpixel is already clicked), so the mask
+does not change and the user clicks in vain. After each
 prediction, a contradicted click is applied directly:
 
 - a positive click outside the mask adds its superpixel (the content-aware
