@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -38,8 +40,29 @@ def test_rgba_drops_alpha_and_caller_array_is_untouched():
     np.testing.assert_array_equal(rgba, before)
 
 
-def test_constant_image_becomes_zeros():
-    assert not normalize_image(np.full((5, 5), 42.0)).any()
+def test_constant_image_becomes_zeros_and_says_so():
+    with pytest.warns(UserWarning, match="image is constant: there is nothing to segment"):
+        assert not normalize_image(np.full((5, 5), 42.0)).any()
+    with pytest.warns(UserWarning, match="image is constant"):
+        normalize_image(np.full((5, 5, 3), [10, 20, 30], dtype=np.uint8))  # one colour everywhere
+
+
+def test_image_outside_the_contrast_limits_is_constant():
+    with pytest.warns(UserWarning, match=r"constant within contrast limits \(500, 600\)"):
+        normalize_image(np.arange(100).reshape(10, 10), limits=(500, 600))
+
+
+@pytest.mark.parametrize("image", [np.arange(25.0).reshape(5, 5), np.eye(5, dtype=np.uint8)[..., None] * [1, 1, 1],
+                                   np.arange(4 * 4 * 4).reshape(4, 4, 4)])
+def test_ordinary_images_do_not_warn(image, recwarn):
+    normalize_image(image)
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+def test_more_than_four_channels_name_those_the_network_sees():
+    image = np.random.default_rng(0).random((6, 6, 5))
+    with pytest.warns(UserWarning, match=r"image has 5 channels; the network sees channels 0, 1, 2"):
+        assert normalize_image(image).shape == (6, 6, 5)  # superpixels still use all five
 
 
 @pytest.mark.parametrize(
@@ -63,3 +86,13 @@ def test_bad_images_raise_clear_errors(image, error, match):
 def test_fixed_limits_replace_percentiles():
     out = normalize_image(np.array([[0, 50, 100, 200]], dtype=np.uint16), limits=(50, 150))
     np.testing.assert_allclose(out[0, :, 0], [0, 0, 0.5, 1])
+
+
+def test_a_session_warns_at_the_public_edge():
+    from napari_cag import Session
+
+    tiny = Path(__file__).resolve().parent / "data" / "tiny_discs.safetensors"
+    with pytest.warns(UserWarning, match="image is constant: there is nothing to segment"):
+        Session(np.full((40, 40), 3, np.uint16), model=tiny, device="cpu")
+    with pytest.warns(UserWarning, match="image has 6 channels; the network sees channels 0, 1, 2"):
+        Session(np.random.default_rng(0).random((40, 40, 6)), model=tiny, device="cpu")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 __all__ = ["as_mask", "mask_box", "validate_image", "normalize_image"]
@@ -99,6 +101,9 @@ def normalize_image(
     three colour channels; alpha is dropped); other multichannel images are
     normalized per channel, since each channel is usually a different stain.
     Percentiles are estimated on a regular subsample of at most ~1M pixels.
+    What the network cannot use is said, not hidden: a `UserWarning` is
+    emitted for an image of more than four channels (the network sees the
+    first three) and for an image that is constant once normalized.
 
     Parameters
     ----------
@@ -116,6 +121,14 @@ def normalize_image(
         A new array, channels last (``C = 1`` for grayscale, 3 for RGB(A)).
         A constant image becomes all zeros.
 
+    Warns
+    -----
+    UserWarning
+        ``"image has 5 channels; the network sees channels 0, 1, 2"`` for
+        more than four channels, and ``"image is constant: there is nothing
+        to segment"`` when every normalized channel is constant (a constant
+        image, or one wholly outside `limits`).
+
     Examples
     --------
     >>> normalize_image(np.arange(4, dtype=np.uint16).reshape(2, 2)).shape
@@ -128,6 +141,9 @@ def normalize_image(
         image = image[..., None]
     if image.shape[2] == 4:
         image = image[..., :3]
+    elif image.shape[2] > 4:
+        warnings.warn(f"image has {image.shape[2]} channels; the network sees channels 0, 1, 2 "
+                      f"(superpixels use all {image.shape[2]})", UserWarning)
     x = image.astype(np.float32)  # always a copy: the caller's array is never touched
     sample = _sample(x)
     if limits is not None:
@@ -142,4 +158,12 @@ def normalize_image(
     x -= lo.astype(np.float32)
     x /= span
     np.clip(x, 0.0, 1.0, out=x)
+    if (limits is not None or _constant(sample)) and _constant(x):  # the sample varies: no full pass
+        within = "" if limits is None else f" within contrast limits ({limits[0]:g}, {limits[1]:g})"
+        warnings.warn(f"image is constant{within}: there is nothing to segment", UserWarning)
     return x
+
+
+def _constant(x: np.ndarray) -> bool:
+    flat = x.reshape(-1, x.shape[2])
+    return bool((flat.min(axis=0) == flat.max(axis=0)).all())
