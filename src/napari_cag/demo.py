@@ -50,25 +50,37 @@ def run_demo(out: str | Path = "napari-cag-demo.png", *, n_objects: int = 6, cli
     return {"ious": ious, "mean": float(np.mean(ious)), "path": path}
 
 
+# One colour per meaning, none shared: the legend is drawn from these, so it cannot drift from the picture.
+COLORS = {"mask": "deepskyblue", "truth": "yellow", "positive": "lime", "negative": "red"}
+
+
 def _draw(image, truth, labels, chosen, clicks, ious, out: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
     from skimage.segmentation import find_boundaries
 
-    fig, ax = plt.subplots(figsize=(7, 7))
+    fig, ax = plt.subplots(figsize=(7, 7.4))
     ax.imshow(image, cmap="gray")
-    shown = np.ma.masked_equal(labels, 0)
-    ax.imshow(shown, cmap="tab10", alpha=0.45, interpolation="nearest")
+    ax.imshow(np.ma.masked_equal(labels > 0, False), cmap=ListedColormap([COLORS["mask"]]), alpha=0.6,
+              interpolation="nearest", vmin=0, vmax=1)
     edge = find_boundaries(np.isin(truth, chosen) * truth, mode="inner")
-    ax.imshow(np.ma.masked_equal(edge, 0), cmap="autumn", interpolation="nearest")
+    ax.imshow(np.ma.masked_equal(edge, False), cmap=ListedColormap([COLORS["truth"]]), interpolation="nearest",
+              vmin=0, vmax=1)
     for c in clicks:
-        ax.plot(c.x, c.y, "o", ms=6, mec="white", mfc="lime" if c.positive else "red")
-    ax.set_title(f"napari-cag demo: {len(ious)} nuclei, mean IoU {np.mean(ious):.3f}\n"
-                 "fill: predicted masks · yellow: ground-truth outlines · dots: simulated clicks")
+        ax.plot(c.x, c.y, "o", ms=6, mec="white", mfc=COLORS["positive" if c.positive else "negative"])
+    ax.set_title(f"napari-cag demo: {len(ious)} nuclei, {len(clicks)} simulated clicks, mean IoU {np.mean(ious):.3f}")
+    handles = [Patch(color=COLORS["mask"], alpha=0.6, label="predicted masks"),
+               Line2D([], [], color=COLORS["truth"], lw=2, label="ground-truth outlines"),
+               Line2D([], [], ls="", marker="o", mec="white", mfc=COLORS["positive"], label="positive clicks"),
+               Line2D([], [], ls="", marker="o", mec="white", mfc=COLORS["negative"], label="negative clicks")]
+    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=9, handlelength=1.5)
     ax.set_axis_off()
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=90)
     plt.close(fig)
