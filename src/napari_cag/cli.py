@@ -77,6 +77,20 @@ def _train(args) -> None:
     print(f"weights: {path}")
 
 
+def _method_spec(spec: str) -> tuple[str, str, dict]:
+    """``NAME[=WEIGHTS][,refine=R][,first_view=V]`` -> name, weights path, Predictor options."""
+    head, *rest = spec.split(",")
+    name, _, path = head.partition("=")
+    options = {}
+    for item in rest:
+        key, eq, value = item.partition("=")
+        if key not in ("refine", "first_view") or not eq:
+            raise SystemExit(f"error: unknown method option {item!r} in {spec!r}; "
+                             "expected refine=auto|natural|microscopy|none or first_view=search|whole")
+        options[key] = value
+    return name, path, options
+
+
 def _evaluate(args) -> None:
     from tqdm import tqdm
 
@@ -89,12 +103,13 @@ def _evaluate(args) -> None:
     samples = load_dataset(root, split=split or args.split, max_instances=args.max_instances, seed=args.seed)
     results = {}
     for method in args.method:
-        name, _, path = method.partition("=")
+        name, path, options = _method_spec(method)
         if name == "random-walker":
             def factory(sample):
                 return RandomWalkerSession(sample.image)
         else:
-            predictor = Predictor(path or None, device=args.device, respect_clicks=not args.raw)
+            options = {"refine": "none" if args.raw else args.refine, **options}
+            predictor = Predictor(path or None, device=args.device, respect_clicks=not args.raw, **options)
 
             def factory(sample, predictor=predictor):
                 return Session(sample.image, model=predictor)
@@ -157,12 +172,17 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--data", required=True, help="dataset folder, optionally PATH:SPLIT")
     e.add_argument("--split", default=None)
     e.add_argument("--method", action="append", default=None,
-                   help="'default', 'random-walker', or NAME=PATH.safetensors; repeat to compare")
+                   help="'default', 'random-walker', or NAME=PATH.safetensors, optionally followed by "
+                        "',refine=R' and ',first_view=search|whole' (e.g. 'previous,refine=none,first_view=whole'"
+                        " is the pipeline before refinement); repeat to compare")
+    e.add_argument("--refine", default="auto", choices=["auto", "natural", "microscopy", "none"],
+                   help="full-resolution refinement for every model method (default: by the image's domain)")
     e.add_argument("--max-instances", type=int, default=None, help="seeded random subset of objects")
     e.add_argument("--max-clicks", type=int, default=20)
     e.add_argument("--stop-at", type=float, default=None, help="stop an object once its IoU reaches this")
     e.add_argument("--raw", action="store_true",
-                   help="score the networks' raw output, without correcting masks that contradict a click")
+                   help="score the networks' raw output: no refinement, no correction of masks that "
+                        "contradict a click")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--device", default=None)
     e.add_argument("--out", default="runs/eval")

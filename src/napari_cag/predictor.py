@@ -12,6 +12,7 @@ small and on a large image.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -24,7 +25,9 @@ from .clicks import Click, as_clicks
 from .guidance import MAX_VALUE, estimate_scale, guidance_maps
 from .image import mask_box
 from .model import ModelConfig, load_model
-from .refine import respect_clicks
+from .domain import check_refine, resolve_refine
+from .firstview import candidate_windows, framing_score, inner_borders
+from .refine import RefineSettings, graph_cut, respect_clicks
 from .structure import ImageStructure
 
 __all__ = ["Window", "DEFAULT_WEIGHTS", "choose_window", "network_input", "Predictor", "select_device", "three_channels"]
@@ -168,11 +171,34 @@ class Predictor:
     respect_clicks : bool
         Correct the network's output where it contradicts a click
         (`napari_cag.refine.respect_clicks`); False gives the raw network.
+    refine : {"auto", "natural", "microscopy", "none"} or RefineSettings
+        The full-resolution graph cut after the network
+        (`napari_cag.refine.graph_cut`): ``"auto"`` picks the settings of the
+        image's domain (`napari_cag.domain.image_domain`), ``"none"`` keeps
+        the network's mask.
+    first_view : {"search", "whole"}
+        How a first click is seen (when the model's ``auto_zoom`` is on):
+        ``"search"`` picks the best-framed of several views in one batch
+        (`napari_cag.firstview`); ``"whole"`` is the previous pipeline (the
+        whole image, 4x closer when nothing is found, then a zoom).
+    threads : int, optional
+        Torch threads for one prediction on the CPU (default 1: a 160-px
+        input gains nothing from more, and a second thread that competes with
+        a busy core makes a click 30x slower). The process's own setting is
+        restored after each prediction.
     """
 
-    def __init__(self, model=None, device: str | None = None, respect_clicks: bool = True):
+    def __init__(self, model=None, device: str | None = None, respect_clicks: bool = True,
+                 refine: str | RefineSettings = "auto", first_view: str = "search", threads: int | None = 1):
         self.device = select_device(device)
         self.respect_clicks = respect_clicks
+        self.refine = check_refine(refine)
+        if threads is not None and threads < 1:
+            raise ValueError(f"threads must be a positive number or None, got {threads}")
+        self.threads = threads
+        if first_view not in ("search", "whole"):
+            raise ValueError(f"first_view must be 'search' or 'whole', got {first_view!r}")
+        self.first_view = first_view
         if model is None:
             model = DEFAULT_WEIGHTS
         if isinstance(model, (str, Path)):
@@ -181,13 +207,13 @@ class Predictor:
             net, self.config = model
             self.net = net.to(self.device).eval()
 
-    @torch.no_grad()
     def predict(
         self,
         image: np.ndarray,
         structure: ImageStructure,
         clicks: Iterable[Click],
         previous_mask: np.ndarray | None = None,
+        refine: str | RefineSettings | None = None,
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Object probability at full resolution, and the guidance maps fed.
 
@@ -202,40 +228,99 @@ class Predictor:
         previous_mask : (H, W) bool ndarray, optional
             The last prediction (used for the window and, when the model was
             trained iteratively, as an input channel).
+        refine : str or RefineSettings, optional
+            Overrides the predictor's `refine` for this call.
 
         Returns
         -------
         prob : (H, W) float32 ndarray
-            Object probability; threshold at 0.5 for the mask.
+            Object probability; threshold at 0.5 for the mask. Where the
+            refinement or the click correction changed the network's mask,
+            pixels are set to 0.75 (object) or 0.25 (background).
         maps : dict of str to (S, S) ndarray
             The guidance channels in the network's window.
         """
         clicks = as_clicks(clicks)
-        window = choose_window(image.shape, clicks, previous_mask, self.config)
-        prob, maps = self._pass(image, structure, clicks, previous_mask, window)
-        first = next((c for c in clicks if c.positive), None)
-        if self.config.auto_zoom and first is not None and (previous_mask is None or not previous_mask.any()):
-            # The first view was the whole image. Nothing found at the click: the object may be
-            # too small at this scale, so look again 4x closer (twice at most). Something small
-            # found: look again at it (RITM's zoom-in), the coarse mask as previous prediction.
-            r, c = first.pixel
-            for _ in range(2):
-                if (prob > 0.5)[r, c] or window.side // 4 < self.config.min_window:
-                    break
-                side = window.side // 4
-                window = Window(r - side // 2, c - side // 2, side)
-                prob, maps = self._pass(image, structure, clicks, None, window)
-            coarse = prob > 0.5
-            zoom = choose_window(image.shape, clicks, coarse, self.config)
-            if coarse.any() and zoom.side * 2 <= window.side:
-                prob, maps = self._pass(image, structure, clicks, coarse, zoom)
+        with torch_threads(self.threads if self.device.type == "cpu" else None), torch.no_grad():
+            first = next((c for c in clicks if c.positive), None)
+            fresh = previous_mask is None or not previous_mask.any()
+            if self.config.auto_zoom and first is not None and fresh:
+                view = self._first_view if self.first_view == "search" else self._whole_view
+                prob, maps = view(image, structure, clicks, first)
+            else:
+                window = choose_window(image.shape, clicks, previous_mask, self.config)
+                prob, maps = self._pass(image, structure, clicks, previous_mask, [window])[0]
+        settings = resolve_refine(self.refine if refine is None else check_refine(refine), image)
+        if settings is not None:
+            prob = with_mask(prob, graph_cut(prob, image, clicks, settings))
         if self.respect_clicks:
             prob = respect_clicks(prob, clicks, image, structure)
         return prob, maps
 
-    def _pass(self, image, structure, clicks, previous_mask, window):
+    def _first_view(self, image, structure, clicks, first):
+        """A first click: the best-framed of several views (`napari_cag.firstview`), then a zoom on it."""
+        windows = candidate_windows(image.shape, first, self.config.min_window)
+        results = self._pass(image, structure, clicks, None, windows, paste=False)
+        size = self.config.input_size
+        best, best_score = 0, None
+        for i, (window, (small, _)) in enumerate(zip(windows, results)):
+            row = int((first.pixel[0] - window.y0) * size / window.side)
+            col = int((first.pixel[1] - window.x0) * size / window.side)
+            score = framing_score(small.cpu().numpy(), row, col, inner_borders(window, image.shape),
+                                  1 / self.config.zoom_expand)
+            if score is not None and (best_score is None or score < best_score):
+                best, best_score = i, score
+        window, (small, maps) = windows[best], results[best]
+        return self._zoom(image, structure, clicks, paste_back(small, window, image.shape), maps, window)
+
+    def _whole_view(self, image, structure, clicks, first):
+        """The previous first-click policy: the whole image; 4x closer (twice at most) when nothing
+        is found at the click; then a zoom on what was found (RITM's zoom-in)."""
+        window = choose_window(image.shape, clicks, None, self.config)
+        prob, maps = self._pass(image, structure, clicks, None, [window])[0]
+        r, c = first.pixel
+        for _ in range(2):
+            if (prob > 0.5)[r, c] or window.side // 4 < self.config.min_window:
+                break
+            side = window.side // 4
+            window = Window(r - side // 2, c - side // 2, side)
+            prob, maps = self._pass(image, structure, clicks, None, [window])[0]
+        return self._zoom(image, structure, clicks, prob, maps, window)
+
+    def _zoom(self, image, structure, clicks, prob, maps, window):
+        """Look again at a first answer that came out at most half its window's size."""
+        coarse = prob > 0.5
+        zoom = choose_window(image.shape, clicks, coarse, self.config)
+        if coarse.any() and zoom.side * 2 <= window.side:
+            prob, maps = self._pass(image, structure, clicks, coarse, [zoom])[0]
+        return prob, maps
+
+    def _pass(self, image, structure, clicks, previous_mask, windows, paste=True):
+        """The network on a batch of windows: ``[(prob, maps)]``, pasted back to the image or at input size."""
         prev = previous_mask if "previous_mask" in self.config.guidance else None
-        x, maps = network_input(image, structure, clicks, prev, window, self.config)
-        logits = self.net(torch.from_numpy(x)[None].to(self.device))
-        prob = torch.softmax(logits.float(), dim=1)[0, 1]
-        return paste_back(prob, window, image.shape), maps
+        inputs = [network_input(image, structure, clicks, prev, w, self.config) for w in windows]
+        x = torch.from_numpy(np.stack([i[0] for i in inputs])).to(self.device)
+        probs = torch.softmax(self.net(x).float(), dim=1)[:, 1]
+        return [(paste_back(p, w, image.shape) if paste else p, i[1]) for p, w, i in zip(probs, windows, inputs)]
+
+
+@contextmanager
+def torch_threads(n: int | None):
+    """Run the block with `n` torch intra-op threads, then restore the caller's setting."""
+    if n is None or n == torch.get_num_threads():
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def with_mask(prob: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """`prob` changed to agree with `mask`: flipped pixels get 0.75 (object) or 0.25 (background)."""
+    out = prob.copy()
+    out[mask & (prob <= 0.5)] = 0.75
+    out[~mask & (prob > 0.5)] = 0.25
+    return out

@@ -63,6 +63,11 @@ class Session:
     respect_clicks : bool
         Correct masks that contradict a click (`napari_cag.refine`); False
         shows the network's raw output. Ignored when `model` is a Predictor.
+    refine : {"auto", "natural", "microscopy", "none"} or RefineSettings, optional
+        The full-resolution refinement (`napari_cag.refine.graph_cut`);
+        ``"auto"`` picks it by the image's domain (`napari_cag.domain`),
+        ``"none"`` keeps the network's mask. Default: the predictor's own
+        setting (``"auto"``).
 
     Examples
     --------
@@ -74,10 +79,12 @@ class Session:
 
     def __init__(self, image, *, model=None, device: str | None = None, structure: ImageStructure | None = None,
                  contrast_limits: tuple[float, float] | None = None, n_segments: int | None = None,
-                 max_side: int = 2048, tile: int = 1024, respect_clicks: bool = True):
+                 max_side: int = 2048, tile: int = 1024, respect_clicks: bool = True, refine=None):
+        from .domain import check_refine
         from .predictor import Predictor, three_channels  # torch is imported only when a session starts
 
         image = validate_image(image)
+        self.refine = None if refine is None else check_refine(refine)
         if not isinstance(model, Predictor):
             model = Predictor(model, device=device, respect_clicks=respect_clicks)
         self.predictor = model
@@ -163,7 +170,8 @@ class Session:
         previous = None
         if last is not None:
             previous = last.mask if last.view is view else self._full(last, last.mask, bool)[view.slices]
-        prob, guidance = self.predictor.predict(view.image, view.structure, view.local(clicks), previous)
+        prob, guidance = self.predictor.predict(view.image, view.structure, view.local(clicks), previous,
+                                                  refine=self.refine)
         self._steps.append(_Step(click, view, prob, guidance))
         return self.mask
 
@@ -207,13 +215,13 @@ def _box(mask: np.ndarray, view: View) -> tuple[int, int, int, int] | None:
     return None if box is None else (view.y0 + box[0], view.x0 + box[1], view.y0 + box[2], view.x0 + box[3])
 
 
-def segment(image, clicks: Sequence[Click], *, model=None, device: str | None = None) -> np.ndarray:
+def segment(image, clicks: Sequence[Click], *, model=None, device: str | None = None, refine=None) -> np.ndarray:
     """One-shot mask of the object the clicks describe, ``(H, W)`` bool.
 
     The clicks are replayed one by one, as a user would make them, so the
     result matches an interactive session with the same clicks.
     """
-    session = Session(image, model=model, device=device)
+    session = Session(image, model=model, device=device, refine=refine)
     for c in clicks:
         session.add_click(c.y, c.x, c.positive)
     return session.mask

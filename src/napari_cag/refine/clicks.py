@@ -24,9 +24,9 @@ import numpy as np
 from skimage.filters import sobel
 from skimage.segmentation import watershed
 
-from .clicks import Click
-from .image import mask_box
-from .structure import ImageStructure
+from ..clicks import Click
+from ..image import mask_box
+from ..structure import ImageStructure
 
 __all__ = ["respect_clicks"]
 

@@ -1,0 +1,92 @@
+"""A scale-correct first view: where a first click is judged.
+
+Before the first click nothing tells the object's size. Seen on the whole
+image, a nucleus of a 1000² micrograph is a few of the network's 160 input
+pixels wide, and it comes out as a blob or not at all. So the first click is
+looked at through several windows centred on it, from the whole image down
+to ``min_window``, halving the side each time, in one batch through the
+network. In each, the object is the predicted component under the click; a
+view frames it well when that component neither touches a window border that
+lies inside the image (the object would go on past it) nor is smaller than
+`MIN_EXTENT` of the window (too few input pixels to draw it). The kept view
+is the well-framed one whose component's extent is closest to
+``1 / zoom_expand`` of the window, the framing of the zoom views the network
+is trained on. Without a well-framed view, the whole image's answer stands.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from .clicks import Click
+
+__all__ = ["candidate_windows", "framing_score", "MIN_EXTENT"]
+
+MIN_EXTENT = 0.12  # smallest object extent, as a share of the window side, that a view can draw
+
+
+def candidate_windows(shape: Sequence[int], click: Click, min_window: int):
+    """Square windows for a first click: the whole image, then centred on the click, halving.
+
+    Returns
+    -------
+    list of Window
+        Largest first; the first is the whole-image view of `choose_window`.
+    """
+    from .predictor import Window
+
+    h, w = shape[:2]
+    side = max(h, w)
+    windows = [Window((h - side) // 2, (w - side) // 2, side)]
+    r, c = click.pixel
+    side //= 2
+    while side >= min_window:
+        windows.append(Window(r - side // 2, c - side // 2, side))
+        side //= 2
+    return windows
+
+
+def framing_score(prob: np.ndarray, row: int, col: int, inner: tuple[bool, bool, bool, bool],
+                  target: float) -> float | None:
+    """How well one view frames the object under the click; None when it does not.
+
+    Parameters
+    ----------
+    prob : (S, S) ndarray
+        The network's probability in the window.
+    row, col : int
+        The click in window input pixels.
+    inner : (top, bottom, left, right) bool
+        Which window borders lie inside the image (an object touching one of
+        those continues beyond the view).
+    target : float
+        The extent, as a share of the side, that frames an object best.
+
+    Returns
+    -------
+    float or None
+        Smaller is better: ``|log(extent / target)|``.
+    """
+    mask = prob > 0.5
+    if not mask[row, col]:
+        return None
+    components, _ = ndi.label(mask)
+    obj = components == components[row, col]
+    rows, cols = np.nonzero(obj)
+    s = mask.shape[0]
+    touches = (rows.min() == 0, rows.max() == s - 1, cols.min() == 0, cols.max() == s - 1)
+    if any(t and i for t, i in zip(touches, inner)):
+        return None
+    extent = max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1) / s
+    if extent < MIN_EXTENT:
+        return None
+    return abs(float(np.log(extent / target)))
+
+
+def inner_borders(window, shape: Sequence[int]) -> tuple[bool, bool, bool, bool]:
+    """Which of a window's borders (top, bottom, left, right) lie inside the image."""
+    h, w = shape[:2]
+    return (window.y0 > 0, window.y0 + window.side < h, window.x0 > 0, window.x0 + window.side < w)

@@ -1,0 +1,12 @@
+"""After the network: masks that respect every click and boundaries decided at full resolution.
+
+- `graph_cut` (`graphcut.py`): the network's probability, a colour / intensity
+  model and image edges in one energy, minimized by a min cut in a band around
+  the object at the image's own resolution, with the clicks as hard constraints.
+- `respect_clicks` (`clicks.py`): a last guarantee that no click is contradicted.
+"""
+
+from .clicks import respect_clicks
+from .graphcut import REFINE_PRESETS, RefineSettings, graph_cut
+
+__all__ = ["respect_clicks", "graph_cut", "RefineSettings", "REFINE_PRESETS"]
