@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from qtpy.QtCore import QTimer
-from qtpy.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QLabel,
-                            QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from qtpy.QtWidgets import QComboBox, QFormLayout, QGridLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, \
+    QWidget
 
-from .controller import POINTS, Controller
+from .controller import Controller
+from .keys import SHORTCUTS, help_text
+from .layers import POINTS
+from .settings import SettingsForm
 
-HELP = ("<b>Left click</b>: positive (object) · <b>right or Ctrl+click</b>: negative<br>"
-        "<b>T</b> toggle polarity · <b>C</b> commit · <b>U</b> undo click · <b>R</b> reset object<br>"
-        "Keys act while the clicks layer is selected.")
-DEFAULT_MODEL = "shipped default"
+HELP = help_text()
+
+
+def _closing(viewer, controller, handlers, *args) -> None:
+    """The widget is being destroyed (its dock or the viewer closed): stop following the viewer."""
+    for emitter, handler in handlers:
+        emitter.disconnect(handler)
+    controller.close()
 
 
 class InteractiveSegmentation(QWidget):
@@ -28,71 +37,39 @@ class InteractiveSegmentation(QWidget):
         self.status.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
-        self.controller = Controller(napari_viewer, status=self.status.setText, busy=self._busy)
-        self.controller.settings.model = str(model) if model else None
-        self.destroyed.connect(self.controller.detach)
+        self.controller = c = Controller(napari_viewer, status=self.status.setText, busy=self._busy)
+        c.settings.model = str(model) if model else None
+        self.settings = SettingsForm(c, model)
+        self.model_box, self.overwrite, self.guidance = (self.settings.model_box, self.settings.overwrite,
+                                                         self.settings.guidance)
+        self._settings_changed = self.settings.changed
 
         self.image_box = QComboBox()
-        self.model_box = QComboBox()
-        self.model_box.addItems([DEFAULT_MODEL, "choose a .safetensors file…"])
-        if model:
-            self.model_box.addItem(str(model))
-            self.model_box.setCurrentText(str(model))
-        self.device_box = QComboBox()
-        self.device_box.addItems(["auto", "cpu", "cuda", "mps"])
-        self.n_segments = QSpinBox()
-        self.n_segments.setRange(50, 20000)
-        self.n_segments.setValue(1000)
-        self.f, self.f2 = QDoubleSpinBox(), QDoubleSpinBox()
-        for box, value, tip in ((self.f, 1.0, "Eq. 4: superpixel distances are cut at f x object scale"),
-                                (self.f2, 3.0, "Eq. 5: proposals larger than f2 x scale² are left out")):
-            box.setRange(0.1, 20.0)
-            box.setSingleStep(0.1)
-            box.setValue(value)
-            box.setToolTip(tip + " (used by models trained with scale-aware maps, and shown in the guidance)")
-        self.overwrite = QCheckBox("overwrite existing objects")
-        self.guidance = QCheckBox("show guidance maps")
         self.polarity = QPushButton()
-        buttons = {name: QPushButton(name) for name in ("Commit [C]", "Undo click [U]", "Reset object [R]",
-                                                         "Undo commit")}
-
+        buttons = {"Commit [C]": c.commit, "Undo click [U]": c.undo_click, "Reset object [R]": c.reset,
+                   "Undo commit": c.undo_commit, "Flip selected [N]": c.flip_selected}
         form = QFormLayout()
         form.addRow("image", self.image_box)
-        form.addRow("model", self.model_box)
-        form.addRow("device", self.device_box)
-        form.addRow("superpixels", self.n_segments)
-        form.addRow("scale-aware f", self.f)
-        form.addRow("scale-aware f2", self.f2)
         grid = QGridLayout()
-        for i, b in enumerate(buttons.values()):
-            grid.addWidget(b, i // 2, i % 2)
+        for i, (name, action) in enumerate(buttons.items()):
+            button = QPushButton(name)
+            button.clicked.connect(action)
+            grid.addWidget(button, i // 2, i % 2)
+        help_label = QLabel(HELP)
+        help_label.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        for w in (self.overwrite, self.guidance, self.polarity):
-            layout.addWidget(w)
-        layout.addLayout(grid)
-        layout.addWidget(QLabel(HELP))
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
+        for item in (form, self.settings, self.polarity, grid, help_label, self.progress, self.status):
+            (layout.addLayout if isinstance(item, QGridLayout | QFormLayout) else layout.addWidget)(item)
         layout.addStretch()
 
-        c = self.controller
-        buttons["Commit [C]"].clicked.connect(c.commit)
-        buttons["Undo click [U]"].clicked.connect(c.undo_click)
-        buttons["Reset object [R]"].clicked.connect(c.reset)
-        buttons["Undo commit"].clicked.connect(c.undo_commit)
         self.polarity.clicked.connect(self.toggle_polarity)
         self.image_box.currentTextChanged.connect(self._image_chosen)
-        self.model_box.activated.connect(self._model_chosen)
-        self.device_box.currentTextChanged.connect(self._settings_changed)
-        self.n_segments.editingFinished.connect(self._settings_changed)
-        self.f.valueChanged.connect(self._settings_changed)
-        self.f2.valueChanged.connect(self._settings_changed)
-        self.overwrite.toggled.connect(self._settings_changed)
-        self.guidance.toggled.connect(self._settings_changed)
-        napari_viewer.layers.events.inserted.connect(self._refresh_layers)
-        napari_viewer.layers.events.removed.connect(self._refresh_layers)
-        napari_viewer.dims.events.current_step.connect(self._slice_changed)
+        handlers = [(napari_viewer.layers.events.inserted, self._refresh_layers),
+                    (napari_viewer.layers.events.removed, self._refresh_layers),
+                    (napari_viewer.dims.events.current_step, self._slice_changed)]
+        for emitter, handler in handlers:
+            emitter.connect(handler)
+        self.destroyed.connect(partial(_closing, napari_viewer, c, handlers))
         self._leading = None
         self._show_polarity()
         self._refresh_layers()
@@ -138,13 +115,13 @@ class InteractiveSegmentation(QWidget):
             return
         points.mode = "pan_zoom"
         points.mouse_drag_callbacks.append(self._on_mouse)
-        for key, action in (("t", self.toggle_polarity), ("c", self.controller.commit),
-                            ("u", self.controller.undo_click), ("r", self.controller.reset)):
+        for key, (name, _) in SHORTCUTS.items():
+            action = getattr(self, name, None) or getattr(self.controller, name)
             points.bind_key(key, lambda layer, action=action: action(), overwrite=True)
 
     def _on_mouse(self, layer, event):
-        """A click without a drag adds a point; a drag pans as usual."""
-        if event.type != "mouse_press":
+        """In pan/zoom mode a click without a drag adds a point (the layer's own modes act as usual)."""
+        if event.type != "mouse_press" or layer.mode != "pan_zoom":
             return
         yield
         moved = False
@@ -153,44 +130,27 @@ class InteractiveSegmentation(QWidget):
             yield
         if moved:
             return
+        coords = self.controller.image.world_to_data(event.position)
+        if "Shift" in event.modifiers:
+            self.controller.edit_at(coords)
+            return
         negative = event.button == 2 or "Control" in event.modifiers
-        positive = self.controller.positive != negative
-        self.controller.add_click(self.controller.image.world_to_data(event.position), positive)
+        self.controller.add_click(coords, self.controller.positive != negative)
 
     def _select_points(self) -> None:
         if POINTS in self.viewer.layers and self.controller.image is not None:
             self.viewer.layers.selection.active = self.viewer.layers[POINTS]
 
     def toggle_polarity(self) -> None:
-        self.controller.positive = not self.controller.positive
+        self.controller.set_positive(not self.controller.positive)
         self._show_polarity()
 
     def _show_polarity(self) -> None:
         word = "positive (object)" if self.controller.positive else "negative (background)"
         self.polarity.setText(f"Left click adds: {word} [T]")
 
-    def _model_chosen(self, index: int) -> None:
-        if index == 1:
-            path, _ = QFileDialog.getOpenFileName(self, "Model weights", "", "safetensors (*.safetensors)")
-            if path:
-                self.model_box.addItem(path)
-                self.model_box.setCurrentText(path)
-            else:
-                self.model_box.setCurrentIndex(0)
-        self._settings_changed()
-
-    def _settings_changed(self, *args) -> None:
-        s = self.controller.settings
-        model = self.model_box.currentText()
-        device = None if self.device_box.currentText() == "auto" else self.device_box.currentText()
-        model = None if model == DEFAULT_MODEL else model
-        model_changed = (model, device) != (s.model, s.device)
-        structure_changed = model_changed or self.n_segments.value() != s.n_segments
-        s.model, s.device, s.n_segments = model, device, self.n_segments.value()
-        s.overwrite, s.show_guidance = self.overwrite.isChecked(), self.guidance.isChecked()
-        s.f, s.f2 = self.f.value(), self.f2.value()
-        if structure_changed:
-            self.controller.reload(model_changed)
+    def propagate(self) -> None:
+        self.status.setText("Propagation is not available yet.")
 
     def _slice_changed(self, event=None) -> None:
         if self.controller.image is None:
@@ -204,5 +164,8 @@ class InteractiveSegmentation(QWidget):
         self.progress.setRange(0, 0 if busy else 1)
         self.progress.setValue(0 if busy else 1)
         if not busy:
-            ready = self.controller.image is not None
-            self.status.setText("Ready: click on an object." if ready else "Choose an image layer.")
+            c = self.controller
+            if c.editing is not None:
+                self.status.setText(f"Editing object {c.editing}: click to refine it, C commits it back.")
+            else:
+                self.status.setText("Ready: click on an object." if c.image is not None else "Choose an image layer.")

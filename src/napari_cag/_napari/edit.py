@@ -1,0 +1,101 @@
+"""Editing a committed object: its mask is the current object's previous mask (no Qt here).
+
+`EditSession` answers like a `napari_cag.Session` for the widget's worker (clicks,
+add_click, undo, reset, view, view_mask), through the session's public views and
+predictor; `replace_label` writes the result back under the object's own id.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..clicks import Click, click_pixels
+from ..image import as_mask, mask_box
+from ..labels import LabelsEdit
+
+__all__ = ["EditSession", "replace_label"]
+
+
+class EditSession:
+    """Refine `mask` (label `label` of the output) with clicks on the image of `session`.
+
+    Parameters
+    ----------
+    session : napari_cag.Session
+        The session of the plane the object lies on (its structure and network are reused).
+    label : int
+        The object's id in the output labels.
+    mask : (H, W) bool ndarray
+        The object as committed: the previous mask of the first click.
+    """
+
+    def __init__(self, session, label: int, mask: np.ndarray):
+        self.session, self.label = session, int(label)
+        self.base = as_mask(mask, "mask", session.shape)
+        self._steps: list[tuple[Click, object, np.ndarray]] = []  # click, view, mask in the view
+        box = mask_box(self.base)
+        if box is None:
+            raise ValueError(f"object {label} is empty: there is nothing to edit")
+        centre = Click((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+        self._base_view = session.views.whole if session.views.single else \
+            session.views.view_for([centre], box, None)
+
+    @property
+    def clicks(self) -> list[Click]:
+        return [c for c, _, _ in self._steps]
+
+    @property
+    def view(self):
+        return self._steps[-1][1] if self._steps else self._base_view
+
+    @property
+    def mask(self) -> np.ndarray:
+        """The object now, ``(H, W)`` bool: the committed mask until a click changes it."""
+        if not self._steps:
+            return self.base.copy()
+        _, view, mask = self._steps[-1]
+        out = np.zeros(self.base.shape, bool)
+        out[view.slices] = mask
+        return out
+
+    def view_mask(self) -> np.ndarray:
+        return self.mask[self.view.slices]
+
+    def add_click(self, y: float, x: float, positive: bool = True) -> np.ndarray:
+        click = Click(y, x, positive)
+        click_pixels([click], self.base.shape)
+        clicks, previous = self.clicks + [click], self.mask
+        view = self.session.views.view_for(clicks, mask_box(previous), self.view)
+        prob, _ = self.session.predictor.predict(view.image, view.structure, view.local(clicks),
+                                                 previous[view.slices])
+        self._steps.append((click, view, prob > 0.5))
+        return self.mask
+
+    def undo(self) -> np.ndarray:
+        if self._steps:
+            self._steps.pop()
+        return self.mask
+
+    def reset(self) -> None:
+        """Back to the object as committed."""
+        self._steps.clear()
+
+
+def replace_label(labels: np.ndarray, index: tuple[int, ...], mask: np.ndarray, label: int, *,
+                  overwrite: bool = False) -> LabelsEdit:
+    """Make object `label` of plane `index` exactly `mask` (in place), undoably.
+
+    Pixels of other objects are left to them unless `overwrite`.
+
+    Returns
+    -------
+    LabelsEdit
+        The plane as it was (`napari_cag.labels.undo_edit` restores it).
+    """
+    plane = labels[index] if index else labels
+    if plane.shape != mask.shape:
+        raise ValueError(f"mask has shape {mask.shape} but the labels plane is {plane.shape}")
+    edit = LabelsEdit(index, plane.copy(), int(label))
+    plane[plane == label] = 0
+    plane[mask if overwrite else mask & (plane == 0)] = label
+    return edit
