@@ -1,12 +1,10 @@
 """Helpers for driving the widget as a person would: a docked widget on an image, napari's
 own mouse and key handling, and waiting for the worker."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-TINY = Path(__file__).resolve().parents[1] / "data" / "tiny_discs.safetensors"
+from napari_helpers import TINY
 
 
 def make_discs():

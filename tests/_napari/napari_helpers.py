@@ -1,6 +1,10 @@
 """Driving napari as a person would: its own key and mouse dispatch on a layer."""
 
+from pathlib import Path
+
 import numpy as np
+
+TINY = Path(__file__).resolve().parents[1] / "data" / "tiny_discs.safetensors"
 
 
 def press_key(viewer, key: str) -> None:

@@ -103,10 +103,12 @@ def test_new_points_take_the_polarity_of_the_toggle(docked, discs, settle):
     viewer, widget = docked(image)
     points = viewer.layers[POINTS]
     press_key(viewer, "T")  # left clicks (and the add tool) now add negative clicks
+    points.add([[65, 62]])
+    press_key(viewer, "T")  # and positive ones again
     points.add([[30, 30]])
     settle(widget)
-    assert list(points.features["positive"]) == [False]
-    assert not shown(viewer)[30, 30]  # a negative click is background
+    assert list(points.features["positive"]) == [False, True]
+    assert shown(viewer)[30, 30] and not shown(viewer)[65, 62]
 
 
 def test_a_point_outside_the_image_is_ignored_with_a_message(docked, discs, settle):
