@@ -2,7 +2,8 @@
 
 napari's own keys for the viewer and for Points and Labels layers (modes 1-7, A, B, E, F,
 L, M, P, S, X, Z, brackets, V, arrows, Space, Ctrl+...) stay what they are; a test checks
-these against the viewer's keymap.
+these against the viewer's keymap. (T, R and C mean something to Shapes and Image layers, but
+a key reaches only the selected layer, and these are bound on the clicks layer alone.)
 """
 
 from __future__ import annotations
