@@ -21,6 +21,7 @@ from napari.utils.notifications import show_error, show_info
 from . import layers as L
 from .layers import NEGATIVE, OBJECTS, POINTS, POSITIVE, PREVIEW  # noqa: F401 (the widget's layer names)
 from .ops import Op, apply_ops
+from .propagation import PropagationMixin
 from .results import ResultsMixin
 from .translate import SliceIndex, click_ops, image_plane, points_to_clicks
 
@@ -38,12 +39,15 @@ class Settings:
     show_guidance: bool = False
 
 
-class Controller(ResultsMixin):
-    """Interactive segmentation state of one viewer."""
+class Controller(ResultsMixin, PropagationMixin):
+    """Interactive segmentation state of one viewer.
+
+    `status(text)`, `busy(flag)` and `progress(done, total)` (None, None: finished) report to the widget.
+    """
 
     def __init__(self, viewer, status: Callable[[str], None] = lambda s: None,
-                 busy: Callable[[bool], None] = lambda b: None):
-        self.viewer, self.status, self.busy = viewer, status, busy
+                 busy: Callable[[bool], None] = lambda b: None, progress: Callable = lambda done, total: None):
+        self.viewer, self.status, self.busy, self.progress = viewer, status, busy, progress
         self.settings = Settings()
         self.image = None
         self.sessions: dict = {}
@@ -123,13 +127,13 @@ class Controller(ResultsMixin):
         """The widget or viewer is closing: drop the queue, stop the worker and wait for it."""
         self._closed = True
         self._ops.clear()
-        self.status, self.busy = (lambda text: None), (lambda busy: None)
-        worker = self._worker  # kept referenced until it has returned
-        if worker is not None:
-            worker.quit()  # it stops at the next operation
-            deadline = time.monotonic() + timeout
-            while worker.is_running and time.monotonic() < deadline:
-                time.sleep(0.01)
+        self.status, self.busy, self.progress = (lambda text: None), (lambda busy: None), (lambda d, t: None)
+        deadline = time.monotonic() + timeout
+        for worker in (self._worker, self._propagation):  # kept referenced until they have returned
+            if worker is not None:
+                worker.quit()  # it stops at the next operation or slice
+                while worker.is_running and time.monotonic() < deadline:
+                    time.sleep(0.01)
 
     def reload(self, model_changed: bool = True) -> None:
         """Settings changed: prepare the image again with them (layers and committed labels stay)."""
@@ -273,7 +277,11 @@ class Controller(ResultsMixin):
         self._start()
 
     def _start(self) -> None:
-        if self._worker is not None or not self._ops or self._closed:
+        if self._worker is not None or self._propagation is not None or self._closed:
+            return  # one worker at a time: the network is shared
+        if not self._ops:
+            if self._propagate_pending:
+                self._start_propagation()
             return
         ops, name = list(self._ops), self.image.name
         self._ops.clear()

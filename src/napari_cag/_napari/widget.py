@@ -37,7 +37,8 @@ class InteractiveSegmentation(QWidget):
         self.status.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
-        self.controller = c = Controller(napari_viewer, status=self.status.setText, busy=self._busy)
+        self.controller = c = Controller(napari_viewer, status=self.status.setText, busy=self._busy,
+                                         progress=self._progress)
         c.settings.model = str(model) if model else None
         self.settings = SettingsForm(c, model)
         self.model_box, self.overwrite, self.guidance = (self.settings.model_box, self.settings.overwrite,
@@ -47,12 +48,13 @@ class InteractiveSegmentation(QWidget):
         self.image_box = QComboBox()
         self.polarity = QPushButton()
         buttons = {"Commit [C]": c.commit, "Undo click [U]": c.undo_click, "Reset object [R]": c.reset,
-                   "Undo commit": c.undo_commit, "Flip selected [N]": c.flip_selected}
+                   "Undo commit": c.undo_commit, "Flip selected [N]": c.flip_selected, "Propagate [G]": c.propagate}
+        self.buttons = {}
         form = QFormLayout()
         form.addRow("image", self.image_box)
         grid = QGridLayout()
         for i, (name, action) in enumerate(buttons.items()):
-            button = QPushButton(name)
+            button = self.buttons[name] = QPushButton(name)
             button.clicked.connect(action)
             grid.addWidget(button, i // 2, i % 2)
         help_label = QLabel(HELP)
@@ -149,9 +151,6 @@ class InteractiveSegmentation(QWidget):
         word = "positive (object)" if self.controller.positive else "negative (background)"
         self.polarity.setText(f"Left click adds: {word} [T]")
 
-    def propagate(self) -> None:
-        self.status.setText("Propagation is not available yet.")
-
     def _slice_changed(self, event=None) -> None:
         if self.controller.image is None:
             return
@@ -159,6 +158,13 @@ class InteractiveSegmentation(QWidget):
         if index != self._leading:
             self._leading = index
             self.controller.slice_changed()
+
+    def _progress(self, done, total) -> None:
+        """A propagation's progress (None, None: it ended); its button cancels it meanwhile."""
+        running = total is not None
+        self.buttons["Propagate [G]"].setText("Cancel propagation [G]" if running else "Propagate [G]")
+        self.progress.setRange(0, max(total or 1, 1))
+        self.progress.setValue(done if running else 1)
 
     def _busy(self, busy: bool) -> None:
         self.progress.setRange(0, 0 if busy else 1)
