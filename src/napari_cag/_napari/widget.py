@@ -8,6 +8,7 @@ from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QComboBox, QFormLayout, QGridLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, \
     QWidget
 
+from .channels import ChannelPicker, channel_names, channels_last, show_composite
 from .controller import Controller
 from .keys import SHORTCUTS, help_text
 from .layers import POINTS
@@ -46,12 +47,15 @@ class InteractiveSegmentation(QWidget):
         self._settings_changed = self.settings.changed
 
         self.image_box = QComboBox()
+        self.channels = ChannelPicker()
+        self._source = None  # the multichannel layer whose composite is segmented
         self.polarity = QPushButton()
         buttons = {"Commit [C]": c.commit, "Undo click [U]": c.undo_click, "Reset object [R]": c.reset,
                    "Undo commit": c.undo_commit, "Flip selected [N]": c.flip_selected, "Propagate [G]": c.propagate}
         self.buttons = {}
         form = QFormLayout()
         form.addRow("image", self.image_box)
+        form.addRow("channels", self.channels)
         grid = QGridLayout()
         for i, (name, action) in enumerate(buttons.items()):
             button = self.buttons[name] = QPushButton(name)
@@ -66,6 +70,7 @@ class InteractiveSegmentation(QWidget):
 
         self.polarity.clicked.connect(self.toggle_polarity)
         self.image_box.currentTextChanged.connect(self._image_chosen)
+        self.channels.changed.connect(self._channels_changed)
         handlers = [(napari_viewer.layers.events.inserted, self._refresh_layers),
                     (napari_viewer.layers.events.removed, self._refresh_layers),
                     (napari_viewer.dims.events.current_step, self._slice_changed)]
@@ -105,12 +110,23 @@ class InteractiveSegmentation(QWidget):
         if not name or name not in self.viewer.layers:
             return
         self.status.setText(f"Preparing {name}…")
-        self.controller.set_image(self.viewer.layers[name])
+        layer = self.viewer.layers[name]
+        self._source = layer if channels_last(layer) else None
+        self.channels.set_channels(channel_names(layer) if self._source is not None else [])
+        self.controller.set_image(self._composite() if self._source is not None else layer)
         # napari selects a newly opened image after this handler: hand the selection back to the
         # clicks layer once it has, since mouse and keys reach only the selected layer
         QTimer.singleShot(0, self._select_points)
         self._leading = self.controller.current_index()
         self._wire_points(self.controller.points())
+
+    def _composite(self):
+        return show_composite(self.viewer, self._source, self.channels.picks)
+
+    def _channels_changed(self) -> None:
+        if self._source is not None and self._source.name in self.viewer.layers:
+            self._composite()
+            self.controller.reload(model_changed=False)
 
     def _wire_points(self, points) -> None:
         if self._on_mouse in points.mouse_drag_callbacks:
