@@ -6,12 +6,21 @@ pixels wide, and it comes out as a blob or not at all. So the first click is
 looked at through several windows centred on it, from the whole image down
 to ``min_window``, halving the side each time, in one batch through the
 network. In each, the object is the predicted component under the click; a
-view frames it well when that component neither touches a window border that
-lies inside the image (the object would go on past it) nor is smaller than
-`MIN_EXTENT` of the window (too few input pixels to draw it). The kept view
-is the well-framed one whose component's extent is closest to
-``1 / zoom_expand`` of the window, the framing of the zoom views the network
-is trained on. Without a well-framed view, the whole image's answer stands.
+view frames it when that component neither touches a window border that
+lies inside the image (the object would go on past it) nor spans less than
+`MIN_EXTENT` of the window (too few input pixels to draw it). Of the views
+that frame it, the one whose component's extent is closest to
+``1 / zoom_expand`` of the side is kept: the framing of the zoom views the
+network is trained on. Without such a view, the whole image's answer
+stands. A zoom on the kept answer follows (`Predictor`), as after every
+first view.
+
+Measured on 200 DSB2018 train nuclei (one click each, refinement on), mean
+IoU after the first click: whole image 0.588, the largest framing view
+0.576, the best-framed view 0.593; on the bundled nuclei sample 0.53 and
+0.63 for the whole image and the best-framed view. On photographs the
+best-framed view often frames a uniform part of a large object (GrabCut:
+0.27 against 0.58), so `Predictor` searches only on microscopy.
 """
 
 from __future__ import annotations
@@ -23,9 +32,9 @@ from scipy import ndimage as ndi
 
 from .clicks import Click
 
-__all__ = ["candidate_windows", "framing_score", "MIN_EXTENT"]
+__all__ = ["candidate_windows", "frames_object", "inner_borders", "MIN_EXTENT"]
 
-MIN_EXTENT = 0.12  # smallest object extent, as a share of the window side, that a view can draw
+MIN_EXTENT = 0.2  # smallest object extent, as a share of the window side, that a view can draw
 
 
 def candidate_windows(shape: Sequence[int], click: Click, min_window: int):
@@ -49,9 +58,8 @@ def candidate_windows(shape: Sequence[int], click: Click, min_window: int):
     return windows
 
 
-def framing_score(prob: np.ndarray, row: int, col: int, inner: tuple[bool, bool, bool, bool],
-                  target: float) -> float | None:
-    """How well one view frames the object under the click; None when it does not.
+def frames_object(prob: np.ndarray, row: int, col: int, inner: tuple[bool, bool, bool, bool]) -> float:
+    """Whether one view frames the object under the click.
 
     Parameters
     ----------
@@ -62,28 +70,25 @@ def framing_score(prob: np.ndarray, row: int, col: int, inner: tuple[bool, bool,
     inner : (top, bottom, left, right) bool
         Which window borders lie inside the image (an object touching one of
         those continues beyond the view).
-    target : float
-        The extent, as a share of the side, that frames an object best.
 
     Returns
     -------
-    float or None
-        Smaller is better: ``|log(extent / target)|``.
+    float
+        The extent of the component under the click as a share of the
+        window side, or 0 when it is not found, touches an inner border, or
+        spans less than `MIN_EXTENT`.
     """
     mask = prob > 0.5
     if not mask[row, col]:
-        return None
+        return 0.0
     components, _ = ndi.label(mask)
-    obj = components == components[row, col]
-    rows, cols = np.nonzero(obj)
+    rows, cols = np.nonzero(components == components[row, col])
     s = mask.shape[0]
     touches = (rows.min() == 0, rows.max() == s - 1, cols.min() == 0, cols.max() == s - 1)
     if any(t and i for t, i in zip(touches, inner)):
-        return None
+        return 0.0
     extent = max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1) / s
-    if extent < MIN_EXTENT:
-        return None
-    return abs(float(np.log(extent / target)))
+    return extent if extent >= MIN_EXTENT else 0.0
 
 
 def inner_borders(window, shape: Sequence[int]) -> tuple[bool, bool, bool, bool]:

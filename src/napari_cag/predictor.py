@@ -25,8 +25,8 @@ from .clicks import Click, as_clicks
 from .guidance import MAX_VALUE, estimate_scale, guidance_maps
 from .image import mask_box
 from .model import ModelConfig, load_model
-from .domain import check_refine, resolve_refine
-from .firstview import candidate_windows, framing_score, inner_borders
+from .domain import check_refine, image_domain, resolve_refine
+from .firstview import candidate_windows, frames_object, inner_borders
 from .refine import RefineSettings, graph_cut, respect_clicks
 from .structure import ImageStructure
 
@@ -176,11 +176,13 @@ class Predictor:
         (`napari_cag.refine.graph_cut`): ``"auto"`` picks the settings of the
         image's domain (`napari_cag.domain.image_domain`), ``"none"`` keeps
         the network's mask.
-    first_view : {"search", "whole"}
+    first_view : {"auto", "search", "whole"}
         How a first click is seen (when the model's ``auto_zoom`` is on):
         ``"search"`` picks the best-framed of several views in one batch
         (`napari_cag.firstview`); ``"whole"`` is the previous pipeline (the
-        whole image, 4x closer when nothing is found, then a zoom).
+        whole image, 4x closer when nothing is found, then a zoom);
+        ``"auto"`` searches on microscopy and takes the whole image for a
+        photograph (`napari_cag.domain`).
     threads : int, optional
         Torch threads for one prediction on the CPU (default 1: a 160-px
         input gains nothing from more, and a second thread that competes with
@@ -189,15 +191,15 @@ class Predictor:
     """
 
     def __init__(self, model=None, device: str | None = None, respect_clicks: bool = True,
-                 refine: str | RefineSettings = "auto", first_view: str = "search", threads: int | None = 1):
+                 refine: str | RefineSettings = "auto", first_view: str = "auto", threads: int | None = 1):
         self.device = select_device(device)
         self.respect_clicks = respect_clicks
         self.refine = check_refine(refine)
         if threads is not None and threads < 1:
             raise ValueError(f"threads must be a positive number or None, got {threads}")
         self.threads = threads
-        if first_view not in ("search", "whole"):
-            raise ValueError(f"first_view must be 'search' or 'whole', got {first_view!r}")
+        if first_view not in ("auto", "search", "whole"):
+            raise ValueError(f"first_view must be 'auto', 'search' or 'whole', got {first_view!r}")
         self.first_view = first_view
         if model is None:
             model = DEFAULT_WEIGHTS
@@ -245,7 +247,10 @@ class Predictor:
             first = next((c for c in clicks if c.positive), None)
             fresh = previous_mask is None or not previous_mask.any()
             if self.config.auto_zoom and first is not None and fresh:
-                view = self._first_view if self.first_view == "search" else self._whole_view
+                policy = self.first_view
+                if policy == "auto":
+                    policy = "search" if image_domain(image) == "microscopy" else "whole"
+                view = self._first_view if policy == "search" else self._whole_view
                 prob, maps = view(image, structure, clicks, first)
             else:
                 window = choose_window(image.shape, clicks, previous_mask, self.config)
@@ -266,10 +271,11 @@ class Predictor:
         for i, (window, (small, _)) in enumerate(zip(windows, results)):
             row = int((first.pixel[0] - window.y0) * size / window.side)
             col = int((first.pixel[1] - window.x0) * size / window.side)
-            score = framing_score(small.cpu().numpy(), row, col, inner_borders(window, image.shape),
-                                  1 / self.config.zoom_expand)
-            if score is not None and (best_score is None or score < best_score):
-                best, best_score = i, score
+            extent = frames_object(small.cpu().numpy(), row, col, inner_borders(window, image.shape))
+            if extent:
+                score = abs(np.log(extent * self.config.zoom_expand))
+                if best_score is None or score < best_score:
+                    best, best_score = i, score
         window, (small, maps) = windows[best], results[best]
         return self._zoom(image, structure, clicks, paste_back(small, window, image.shape), maps, window)
 
