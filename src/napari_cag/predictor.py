@@ -27,7 +27,7 @@ from .image import mask_box
 from .model import ModelConfig, load_model
 from .domain import check_refine, image_domain, resolve_refine
 from .firstview import candidate_windows, frames_object, inner_borders
-from .refine import RefineSettings, graph_cut, respect_clicks
+from .refine import RefineSettings, graph_cut, keep_unclaimed, respect_clicks
 from .structure import ImageStructure
 
 __all__ = ["Window", "DEFAULT_WEIGHTS", "choose_window", "network_input", "Predictor", "select_device", "three_channels"]
@@ -258,6 +258,7 @@ class Predictor:
         settings = resolve_refine(self.refine if refine is None else check_refine(refine), image)
         if settings is not None:
             prob = with_mask(prob, graph_cut(prob, image, clicks, settings))
+            prob = keep_unclaimed(prob, previous_mask, clicks, image)
         if self.respect_clicks:
             prob = respect_clicks(prob, clicks, image, structure)
         return prob, maps

@@ -37,6 +37,7 @@ class Settings:
     f2: float = 3.0            # Eq. 5 upper size factor (f1 = 0, Sec. 4.4)
     overwrite: bool = False
     show_guidance: bool = False
+    refine: str = "auto"       # full-resolution refinement: auto (by the image), natural, microscopy, none
 
 
 class Controller(ActionsMixin, ResultsMixin, PropagationMixin):
@@ -184,7 +185,8 @@ class Controller(ActionsMixin, ResultsMixin, PropagationMixin):
             self._predictor = Predictor(self.settings.model, device=self.settings.device)
         # scale-aware factors apply to models trained with scale-aware maps, and to the display
         self._predictor.config = replace(self._predictor.config, f=self.settings.f, f2=self.settings.f2)
-        return Session(plane, model=self._predictor, contrast_limits=limits, n_segments=self.settings.n_segments)
+        return Session(plane, model=self._predictor, contrast_limits=limits, n_segments=self.settings.n_segments,
+                       refine=self.settings.refine)
 
     def _guidance(self):
         if not self.settings.show_guidance:

@@ -6,6 +6,7 @@ from qtpy.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QF
     QWidget
 
 DEFAULT_MODEL = "shipped default"
+REFINE_CHOICES = ["auto", "natural", "microscopy", "none"]
 
 
 class SettingsForm(QWidget):
@@ -19,6 +20,10 @@ class SettingsForm(QWidget):
         if model:
             self.model_box.addItem(str(model))
             self.model_box.setCurrentText(str(model))
+        self.refine_box = QComboBox()
+        self.refine_box.addItems(REFINE_CHOICES)
+        self.refine_box.setToolTip("Full-resolution graph cut after the network: 'auto' picks the settings for "
+                                   "microscopy or photographs from the image; 'none' shows the network's mask")
         self.device_box = QComboBox()
         self.device_box.addItems(["auto", "cpu", "cuda", "mps"])
         self.n_segments = QSpinBox()
@@ -36,7 +41,7 @@ class SettingsForm(QWidget):
         self.guidance = QCheckBox("show guidance maps")
 
         self.form = QFormLayout()
-        for label, box in (("model", self.model_box), ("device", self.device_box), ("superpixels", self.n_segments),
+        for label, box in (("model", self.model_box), ("refinement", self.refine_box), ("device", self.device_box), ("superpixels", self.n_segments),
                            ("scale-aware f", self.f), ("scale-aware f2", self.f2)):
             self.form.addRow(label, box)
         layout = QVBoxLayout(self)
@@ -47,6 +52,7 @@ class SettingsForm(QWidget):
 
         self.model_box.activated.connect(self._model_chosen)
         self.device_box.currentTextChanged.connect(self.changed)
+        self.refine_box.currentTextChanged.connect(self.changed)
         self.n_segments.editingFinished.connect(self.changed)
         for signal in (self.f.valueChanged, self.f2.valueChanged, self.overwrite.toggled, self.guidance.toggled):
             signal.connect(self.changed)
@@ -72,5 +78,9 @@ class SettingsForm(QWidget):
         s.model, s.device, s.n_segments = model, device, n_segments
         s.overwrite, s.show_guidance = self.overwrite.isChecked(), self.guidance.isChecked()
         s.f, s.f2 = self.f.value(), self.f2.value()
+        if self.refine_box.currentText() != s.refine:
+            s.refine = self.refine_box.currentText()
+            for session in self.controller.sessions.values():  # takes effect from the next click
+                session.refine = s.refine
         if structure_changed:
             self.controller.reload(model_changed)

@@ -3,10 +3,12 @@
 - `graph_cut` (`graphcut.py`): the network's probability, a colour / intensity
   model and image edges in one energy, minimized by a min cut in a band around
   the object at the image's own resolution, with the clicks as hard constraints.
+- `keep_unclaimed` (`clicks.py`): a negative click removes only the part of the
+  previous mask that it claims across image edges, never the whole object.
 - `respect_clicks` (`clicks.py`): a last guarantee that no click is contradicted.
 """
 
-from .clicks import respect_clicks
+from .clicks import keep_unclaimed, respect_clicks
 from .graphcut import REFINE_PRESETS, RefineSettings, graph_cut
 
-__all__ = ["respect_clicks", "graph_cut", "RefineSettings", "REFINE_PRESETS"]
+__all__ = ["respect_clicks", "keep_unclaimed", "graph_cut", "RefineSettings", "REFINE_PRESETS"]

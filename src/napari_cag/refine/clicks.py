@@ -28,7 +28,7 @@ from ..clicks import Click
 from ..image import mask_box
 from ..structure import ImageStructure
 
-__all__ = ["respect_clicks"]
+__all__ = ["respect_clicks", "keep_unclaimed"]
 
 INSIDE, OUTSIDE = 0.75, 0.25  # probabilities given to pixels a click puts in or out
 
@@ -68,13 +68,68 @@ def respect_clicks(
     mask = prob > 0.5
     inside = [c for c in clicks if mask[c.pixel]]
     if any(not c.positive for c in inside):
-        r0, c0, r1, c1 = mask_box(mask)  # every click inside lies in it
-        r0, c0 = max(r0 - margin, 0), max(c0 - margin, 0)
-        crop = (slice(r0, r1 + margin + 1), slice(c0, c1 + margin + 1))
-        markers = np.zeros(mask[crop].shape, np.int32)
-        for c in inside:
-            markers[c.pixel[0] - r0, c.pixel[1] - c0] = 1 if c.positive else 2
-        flooded = watershed(sobel(image[crop].mean(axis=2)), markers, mask=mask[crop])
+        flooded, crop = _split(mask, inside, image, margin)
         cut = prob[crop]
         cut[flooded == 2] = np.minimum(cut[flooded == 2], OUTSIDE)
     return prob
+
+
+def keep_unclaimed(prob: np.ndarray, previous: np.ndarray | None, clicks: Sequence[Click], image: np.ndarray,
+                   margin: int = 8) -> np.ndarray:
+    """After a negative click, give back what the network dropped that the click does not claim.
+
+    A negative click just outside an object, or on a leak into a neighbour,
+    means "not this part", never "not this object". A small network sometimes
+    answers it by dropping most of the object. The previous mask (plus the
+    click) is split along image edges between the clicks, as in
+    `respect_clicks`; the previous mask's pixels that fall to a positive
+    click stay in the mask.
+
+    Parameters
+    ----------
+    prob : (H, W) float32 ndarray
+        The new object probability.
+    previous : (H, W) bool ndarray or None
+        The mask before the click.
+    clicks : sequence of Click
+        All clicks, the newest last.
+    image : (H, W, C) float ndarray
+        The normalized image.
+
+    Returns
+    -------
+    (H, W) float32 ndarray
+        `prob` itself when the newest click is positive or nothing was
+        dropped, else a corrected copy.
+    """
+    if not clicks or clicks[-1].positive or previous is None or not previous.any():
+        return prob
+    dropped = previous & (prob <= 0.5)
+    if not dropped.any():
+        return prob
+    region = previous.copy()
+    for c in clicks:
+        if not c.positive:
+            region[c.pixel] = True
+    markers = [c for c in clicks if region[c.pixel]]
+    if not any(c.positive for c in markers):
+        return prob
+    flooded, crop = _split(region, markers, image, margin)
+    back = dropped[crop] & (flooded == 1)
+    if not back.any():
+        return prob
+    prob = prob.copy()
+    prob[crop][back] = INSIDE
+    return prob
+
+
+def _split(region: np.ndarray, clicks: Sequence[Click], image: np.ndarray, margin: int):
+    """Watershed of the gradient inside `region`, flooded from the clicks in it (1 positive, 2 negative);
+    returns the labels on a crop around the region and the crop's slices."""
+    r0, c0, r1, c1 = mask_box(region)  # every click inside lies in it
+    r0, c0 = max(r0 - margin, 0), max(c0 - margin, 0)
+    crop = (slice(r0, r1 + margin + 1), slice(c0, c1 + margin + 1))
+    markers = np.zeros(region[crop].shape, np.int32)
+    for c in clicks:
+        markers[c.pixel[0] - r0, c.pixel[1] - c0] = 1 if c.positive else 2
+    return watershed(sobel(image[crop].mean(axis=2)), markers, mask=region[crop]), crop
