@@ -130,3 +130,19 @@ def test_shipped_model_propagates_bundled_nuclei_from_one_click():
         ious.append((found & obj).sum() / (found | obj).sum())
     assert np.mean(ious) > THRESHOLD, ious
 
+
+
+def test_a_session_propagates_its_own_mask():
+    from napari_cag import Session
+    from napari_cag.data import nuclei_3d
+    from napari_cag.propagate import propagate_object
+
+    stack, _ = nuclei_3d()
+    session = Session(stack[13])
+    with pytest.raises(ValueError, match="no mask"):
+        session.propagate(stack, 13)
+    mask = session.add_click(41, 36)
+    with pytest.raises(ValueError, match="shape"):
+        session.propagate(stack[:, :30], 13)
+    np.testing.assert_array_equal(session.propagate(stack, 13, max_slices=3),
+                                  propagate_object(stack, 13, mask, predictor=session.predictor, max_slices=3))

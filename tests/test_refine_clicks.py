@@ -68,3 +68,18 @@ def test_no_click_of_a_session_is_ignored():
             ignored += raw.add_click(*click.pixel, click.positive)[click.pixel] != click.positive
             assert session.add_click(*click.pixel, click.positive)[click.pixel] == click.positive
     assert ignored  # the raw network does ignore some (4 of 10 here): the case this guards
+
+
+def test_a_negative_click_on_a_leak_gives_back_the_object_the_network_dropped():
+    from napari_cag.refine import keep_unclaimed
+
+    image, left, right = _two_touching_cells()
+    previous = left | right  # the mask leaked into the neighbour
+    clicks = [Click(60, 55), Click(60, 115, positive=False)]
+    dropped = np.where(left[:, ::-1] & ~left, 0.9, 0.05).astype(np.float32)  # the network lost the object
+    out = keep_unclaimed(dropped, previous, clicks, three_channels(image[..., None])) > 0.5
+    assert out[left].all() and not out[right & ~(dropped > 0.5)].any()
+    # a positive newest click, or nothing dropped: untouched
+    assert keep_unclaimed(dropped, previous, clicks[:1], three_channels(image[..., None])) is dropped
+    kept = np.where(left, 0.9, 0.05).astype(np.float32)
+    assert keep_unclaimed(kept, previous, clicks, three_channels(image[..., None])) is kept

@@ -208,6 +208,29 @@ class Session:
         self.reset()
         return out
 
+    def propagate(self, stack, index: int, **kwargs) -> np.ndarray:
+        """Carry the current mask through the neighbouring slices of `stack`: ``(Z, H, W)`` bool.
+
+        This session is slice `index` of `stack`; the mask is propagated
+        both ways with this session's network and refinement
+        (`napari_cag.propagate.propagate_object`, whose keywords
+        ``min_overlap``, ``contrast_limits`` and ``max_slices`` pass through).
+
+        Raises
+        ------
+        ValueError
+            If there is no mask yet, or the stack's slices do not have this image's shape.
+        """
+        from .propagate import propagate_object
+
+        mask = self.mask
+        if not mask.any():
+            raise ValueError("there is no mask to propagate: click on the object first")
+        stack = np.asarray(stack)
+        if stack.ndim < 3 or stack.shape[1:3] != self.shape:
+            raise ValueError(f"stack of shape {stack.shape} does not hold slices of this image's shape {self.shape}")
+        return propagate_object(stack, index, mask, predictor=self.predictor, **kwargs)
+
 
 def _box(mask: np.ndarray, view: View) -> tuple[int, int, int, int] | None:
     """Bounding box ``(r0, c0, r1, c1)`` of a view's mask, in image coordinates."""

@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+import torch
+
+from napari_cag import Click, compute_structure
+from napari_cag.firstview import MIN_EXTENT, candidate_windows, frames_object
+from napari_cag.model import GUIDANCE_PRESETS, ModelConfig
+from napari_cag.predictor import Predictor, Window, three_channels
+
+
+def test_candidate_windows_start_with_the_whole_image_then_halve_around_the_click():
+    windows = candidate_windows((300, 512), Click(100, 200), min_window=48)
+    assert windows[0] == Window(-106, 0, 512)
+    assert [w.side for w in windows] == [512, 256, 128, 64]
+    assert all(w.y0 + w.side // 2 == 100 and w.x0 + w.side // 2 == 200 for w in windows[1:])
+
+
+def _blob(s, r0, r1, c0, c1):
+    prob = np.zeros((s, s), np.float32)
+    prob[r0:r1, c0:c1] = 1
+    return prob
+
+
+def test_a_view_frames_an_object_that_is_whole_and_large_enough():
+    inner = (True, True, True, True)
+    assert frames_object(_blob(100, 30, 70, 40, 60), 50, 50, inner) == pytest.approx(0.4)
+    assert frames_object(_blob(100, 0, 70, 40, 60), 50, 50, inner) == 0  # runs past an inner border
+    assert frames_object(_blob(100, 0, 70, 40, 60), 50, 50, (False, True, True, True)) > 0  # image border
+    small = int(MIN_EXTENT * 100) - 2
+    assert frames_object(_blob(100, 50, 50 + small, 50, 50 + small), 51, 51, inner) == 0  # too few pixels
+    assert frames_object(_blob(100, 30, 70, 40, 60), 10, 10, inner) == 0  # not under the click
+
+
+class BrightNet(torch.nn.Module):
+    """Object = bright pixels of the window; records the batch sizes and torch's thread count."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches, self.threads = [], []
+
+    def forward(self, x):
+        self.batches.append(x.shape[0])
+        self.threads.append(torch.get_num_threads())
+        return torch.stack([torch.zeros_like(x[:, 0]), (x[:, 0] - 0.5) * 20], dim=1)
+
+
+def test_a_small_first_object_is_judged_on_a_view_that_frames_it():
+    image = np.full((512, 512), 0.05, np.float32)
+    image[250:270, 250:270] = 0.9  # a 20-px "nucleus": 6 input pixels on the whole image's view
+    config = ModelConfig(input_size=64, min_window=24, guidance=GUIDANCE_PRESETS["euclidean"])
+    structure = compute_structure(image, n_segments=50)
+    net = BrightNet()
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)  # the caller's setting
+    try:
+        prob, _ = Predictor((net, config), device="cpu", refine="none", first_view="search", threads=1).predict(
+            three_channels(image[..., None]), structure, [Click(260, 260)])
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    assert net.batches[0] == len(candidate_windows(image.shape, Click(260, 260), 24))  # one batch
+    assert set(net.threads) == {1}  # one thread inside the prediction, the caller's after it
+    truth = image > 0.5
+    assert ((prob > 0.5) & truth).sum() / ((prob > 0.5) | truth).sum() > 0.8
