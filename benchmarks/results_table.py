@@ -1,7 +1,9 @@
 """Turn ``napari-cag evaluate`` summaries into the accuracy tables of docs/RESULTS.md.
 
-Run ``python benchmarks/results_table.py runs/eval_grabcut runs/eval_dsb --write docs/RESULTS.md``
-after ``bash benchmarks/evaluate_shipped.sh``; copies each mIoU plot into docs/.
+Run ``python benchmarks/results_table.py runs/eval_grabcut runs/eval_dsb_pipeline+runs/eval_dsb_previous
+--write docs/RESULTS.md`` after ``bash benchmarks/evaluate_pipeline.sh``; ``A+B`` joins the methods of runs
+on the same objects (one process per method) into one table and one plot, written to A's folder as
+``combined/``. Copies each mIoU plot into docs/.
 """
 
 from __future__ import annotations
@@ -28,16 +30,36 @@ def table(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def _load(spec: str) -> tuple[Path, dict]:
+    """A run folder and its summary; ``A+B+...`` joins the methods of several runs of one dataset."""
+    runs = [Path(p) for p in spec.split("+")]
+    summaries = [json.loads((r / "summary.json").read_text()) for r in runs]
+    if len(runs) == 1:
+        return runs[0], summaries[0]
+    if len({s["dataset"] for s in summaries}) != 1:
+        raise SystemExit(f"error: {spec} joins runs of different datasets")
+    from napari_cag.evaluate import plot_curves
+
+    joined = dict(summaries[0], methods={}, command=" ; ".join(s["command"] for s in summaries))
+    for s in summaries:
+        joined["methods"].update(s["methods"])
+    out = runs[0].parent / (runs[0].name.split("_")[0] + "_" + runs[0].name.split("_")[1])
+    out.mkdir(exist_ok=True)
+    (out / "summary.json").write_text(json.dumps(joined, indent=2) + "\n")
+    plot_curves(joined, out / "miou.png")
+    return out, joined
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="+", type=Path, help="folders written by napari-cag evaluate")
+    parser.add_argument("runs", nargs="+", help="folders written by napari-cag evaluate; A+B joins runs")
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
-    parts = [f"_Measured {datetime.date.today().isoformat()} on {machine()} with `bash benchmarks/evaluate_shipped.sh` "
+    parts = [f"_Measured {datetime.date.today().isoformat()} on {machine()} with `bash benchmarks/evaluate_pipeline.sh` "
              f"(tables: `python benchmarks/results_table.py {' '.join(str(r) for r in args.runs)} "
              f"--write docs/RESULTS.md`)._"]
-    for run in args.runs:
-        summary = json.loads((run / "summary.json").read_text())
+    for spec in args.runs:
+        run, summary = _load(spec)
         dataset = summary["dataset"]
         goal = next((g for k, g in GOALS.items() if dataset.lower().startswith(k)), "")
         plot = f"eval_{run.name.removeprefix('eval_')}_miou.png"

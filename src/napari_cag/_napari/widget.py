@@ -55,7 +55,9 @@ class InteractiveSegmentation(QWidget):
         self.buttons = {}
         form = QFormLayout()
         form.addRow("image", self.image_box)
-        form.addRow("channels", self.channels)
+        self._channels_label = QLabel("channels")
+        self._channels_label.setVisible(False)  # shown with the picker, for images of 4 to 16 channels
+        form.addRow(self._channels_label, self.channels)
         grid = QGridLayout()
         for i, (name, action) in enumerate(buttons.items()):
             button = self.buttons[name] = QPushButton(name)
@@ -113,6 +115,7 @@ class InteractiveSegmentation(QWidget):
         layer = self.viewer.layers[name]
         self._source = layer if channels_last(layer) else None
         self.channels.set_channels(channel_names(layer) if self._source is not None else [])
+        self._channels_label.setVisible(self._source is not None)
         self.controller.set_image(self._composite() if self._source is not None else layer)
         # napari selects a newly opened image after this handler: hand the selection back to the
         # clicks layer once it has, since mouse and keys reach only the selected layer
