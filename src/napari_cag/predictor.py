@@ -216,6 +216,7 @@ class Predictor:
         clicks: Iterable[Click],
         previous_mask: np.ndarray | None = None,
         refine: str | RefineSettings | None = None,
+        keep_previous: bool = True,
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Object probability at full resolution, and the guidance maps fed.
 
@@ -232,6 +233,11 @@ class Predictor:
             trained iteratively, as an input channel).
         refine : str or RefineSettings, optional
             Overrides the predictor's `refine` for this call.
+        keep_previous : bool
+            `previous_mask` is this object's last answer on this image, so a
+            newest negative click takes from it only what it claims
+            (`napari_cag.refine.keep_unclaimed`, with the refinement). False
+            for a mask carried over from elsewhere (another slice).
 
         Returns
         -------
@@ -258,7 +264,8 @@ class Predictor:
         settings = resolve_refine(self.refine if refine is None else check_refine(refine), image)
         if settings is not None:
             prob = with_mask(prob, graph_cut(prob, image, clicks, settings))
-            prob = keep_unclaimed(prob, previous_mask, clicks, image)
+            if keep_previous:
+                prob = keep_unclaimed(prob, previous_mask, clicks, image)
         if self.respect_clicks:
             prob = respect_clicks(prob, clicks, image, structure)
         return prob, maps
