@@ -74,6 +74,11 @@ class RefineSettings:
         Histogram bins per channel (colour); grey images use 4x as many.
     max_nodes : int
         Free pixels above which the cut runs coarse-to-fine.
+    max_side : int
+        Crops around the object larger than this (either side) are refined
+        on the crop resampled to this size, so a click's cost is bounded for
+        any object: the boundary is then decided at ``crop / max_side`` pixels,
+        still finer than the network's view of the same object.
     """
 
     net_weight: float = 1.0
@@ -85,6 +90,7 @@ class RefineSettings:
     iterations: int = 2
     bins: int = 16
     max_nodes: int = 40_000
+    max_side: int = 512
 
 
 #: Settings per image domain; ``"none"`` (no refinement) is handled by the caller.
@@ -135,7 +141,27 @@ def graph_cut(prob: np.ndarray, image: np.ndarray, clicks: Sequence[Click],
     crop_clicks = [Click(c.y - ys.start, c.x - xs.start, c.positive) for c in clicks
                    if ys.start <= c.pixel[0] < ys.stop and xs.start <= c.pixel[1] < xs.stop]
     p, img = prob[ys, xs].astype(np.float32), image[ys, xs].astype(np.float32)
-    free = _band(mask[ys, xs], band)
+    shape = p.shape
+    scale = settings.max_side / max(shape)
+    if scale < 1:  # a very large object: refine the crop resampled to max_side
+        small = (max(int(round(shape[0] * scale)), 1), max(int(round(shape[1] * scale)), 1))
+        p = cv2.resize(p, small[::-1], interpolation=cv2.INTER_AREA)
+        img = cv2.resize(img, small[::-1], interpolation=cv2.INTER_AREA)
+        sy, sx = small[0] / shape[0], small[1] / shape[1]
+        crop_clicks = [Click(min(c.y * sy, small[0] - 1), min(c.x * sx, small[1] - 1), c.positive)
+                       for c in crop_clicks]
+        band = band * scale
+    result = _refine_crop(p, img, crop_clicks, band, settings)
+    if scale < 1:
+        result = cv2.resize(result.astype(np.float32), shape[::-1], interpolation=cv2.INTER_LINEAR) > 0.5
+    out = np.zeros_like(mask)
+    out[ys, xs] = result
+    return out
+
+
+def _refine_crop(p, img, crop_clicks, band, settings) -> np.ndarray:
+    """`graph_cut` on one crop: coarse-to-fine when the band is large; connected parts holding a positive click."""
+    free = _band(p > 0.5, band)
     factor = int(np.ceil(np.sqrt(free.sum() / settings.max_nodes)))
     if factor > 1:  # coarse pass, then a native pass in a narrow band around its boundary
         small = (max(p.shape[0] // factor, 1), max(p.shape[1] // factor, 1))
@@ -148,17 +174,15 @@ def graph_cut(prob: np.ndarray, image: np.ndarray, clicks: Sequence[Click],
         start = cv2.resize(coarse.astype(np.uint8), p.shape[::-1], interpolation=cv2.INTER_LINEAR) > 0
         result = _cut(p, img, crop_clicks, start, _band(start, 1.5 * factor + 1), replace(settings, iterations=1))
     else:
-        result = _cut(p, img, crop_clicks, mask[ys, xs], free, settings)
-    result = _keep_clicked(result, [c for c in crop_clicks if c.positive])
-    out = np.zeros_like(mask)
-    out[ys, xs] = result
-    return out
+        result = _cut(p, img, crop_clicks, p > 0.5, free, settings)
+    return _keep_clicked(result, [c for c in crop_clicks if c.positive])
 
 
 def _band(mask: np.ndarray, half_width: float) -> np.ndarray:
     """Pixels within `half_width` of the mask's boundary, on either side."""
-    inside = ndi.distance_transform_edt(mask)
-    outside = ndi.distance_transform_edt(~mask)
+    m = mask.astype(np.uint8)
+    inside = cv2.distanceTransform(m, cv2.DIST_L2, 5)
+    outside = cv2.distanceTransform(1 - m, cv2.DIST_L2, 5)
     return np.where(mask, inside, outside) <= half_width
 
 
