@@ -76,7 +76,7 @@ def bench(image: np.ndarray, predictor: Predictor, sessions: int, clicks: int, r
         session.reset()
         centre = rng.uniform(0.3, 0.7, 2) * size
         for k in range(clicks):
-            y, x = np.clip(centre + rng.normal(0, size / 40, 2), 0, size - 1)
+            y, x = np.clip(centre + rng.normal(0, size / 10, 2), 0, size - 1)
             t = time.perf_counter()
             session.add_click(y, x, positive=(k == 0 or rng.random() < 0.6))
             (later if k else first).append(time.perf_counter() - t)
