@@ -21,8 +21,12 @@ class ResultsMixin:
         if layer.data.shape != shape:
             layer.data = np.zeros(shape, np.uint8)
         scale = np.asarray(self.image.scale[-2:])
-        layer.scale = scale
-        layer.translate = np.asarray(self.image.translate[-2:]) + np.asarray(origin) * scale
+        translate = np.asarray(self.image.translate[-2:]) + np.asarray(origin) * scale
+        # setting either recomputes the viewer's extent and redraws every layer: only when it moved
+        if not np.array_equal(layer.scale, scale):
+            layer.scale = scale
+        if not np.array_equal(layer.translate, translate):
+            layer.translate = translate
         return layer
 
     def _failed(self, err: Exception) -> None:
