@@ -62,8 +62,10 @@ class ActionsMixin:
             return
         points = self.points()
         points.feature_defaults["positive"] = positive
-        points.add(coords[None])  # -> _points_changed -> a click
+        with self._quietly():  # napari fires several data events for one add: read the layer once, below
+            points.add(coords[None])
         points.feature_defaults["positive"] = self.positive
+        self._points_changed()  # the new point is a click
 
     def set_positive(self, positive: bool) -> None:
         """What a new point is (a left click, the layer's add mode, ``layer.add``)."""
