@@ -86,7 +86,7 @@ def _method_spec(spec: str) -> tuple[str, str, dict]:
         key, eq, value = item.partition("=")
         if key not in ("refine", "first_view") or not eq:
             raise SystemExit(f"error: unknown method option {item!r} in {spec!r}; "
-                             "expected refine=auto|natural|microscopy|none or first_view=search|whole")
+                             "expected refine=auto|natural|microscopy|none or first_view=auto|search|whole")
         options[key] = value
     return name, path, options
 

@@ -24,9 +24,8 @@ import numpy as np
 
 from .refine import REFINE_PRESETS, RefineSettings
 
-__all__ = ["DOMAINS", "image_domain", "check_refine", "resolve_refine"]
+__all__ = ["image_domain", "check_refine", "resolve_refine"]
 
-DOMAINS = ("natural", "microscopy")
 _SAMPLE = 256  # the rule looks at about this many pixels a side
 
 

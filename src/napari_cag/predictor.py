@@ -28,6 +28,7 @@ from .model import ModelConfig, load_model
 from .domain import check_refine, image_domain, resolve_refine
 from .firstview import candidate_windows, frames_object, inner_borders
 from .refine import RefineSettings, graph_cut, keep_unclaimed, respect_clicks
+from .refine.clicks import INSIDE, OUTSIDE
 from .structure import ImageStructure
 
 __all__ = ["Window", "DEFAULT_WEIGHTS", "choose_window", "network_input", "Predictor", "select_device", "three_channels"]
@@ -184,10 +185,10 @@ class Predictor:
         ``"auto"`` searches on microscopy and takes the whole image for a
         photograph (`napari_cag.domain`).
     threads : int, optional
-        Torch threads for one prediction on the CPU (default 1: a 160-px
-        input gains nothing from more, and a second thread that competes with
-        a busy core makes a click 30x slower). The process's own setting is
-        restored after each prediction.
+        Torch threads for one prediction on the CPU (default 1: with another
+        process keeping a core busy, a second thread made clicks up to 2x
+        slower on a 2-core CPU; docs/RESULTS.md). The process's own setting
+        is restored after each prediction.
     """
 
     def __init__(self, model=None, device: str | None = None, respect_clicks: bool = True,
@@ -252,16 +253,20 @@ class Predictor:
         with torch_threads(self.threads if self.device.type == "cpu" else None), torch.no_grad():
             first = next((c for c in clicks if c.positive), None)
             fresh = previous_mask is None or not previous_mask.any()
-            if self.config.auto_zoom and first is not None and fresh:
+            refine = self.refine if refine is None else check_refine(refine)
+            first_click = self.config.auto_zoom and first is not None and fresh
+            auto = (isinstance(refine, str) and refine == "auto") or (first_click and self.first_view == "auto")
+            domain = image_domain(image) if auto else None  # at most once per click
+            if first_click:
                 policy = self.first_view
                 if policy == "auto":
-                    policy = "search" if image_domain(image) == "microscopy" else "whole"
+                    policy = "search" if domain == "microscopy" else "whole"
                 view = self._first_view if policy == "search" else self._whole_view
                 prob, maps = view(image, structure, clicks, first)
             else:
                 window = choose_window(image.shape, clicks, previous_mask, self.config)
                 prob, maps = self._pass(image, structure, clicks, previous_mask, [window])[0]
-        settings = resolve_refine(self.refine if refine is None else check_refine(refine), image)
+        settings = resolve_refine(domain if refine == "auto" else refine, image)
         if settings is not None:
             prob = with_mask(prob, graph_cut(prob, image, clicks, settings))
             if keep_previous:
@@ -333,8 +338,9 @@ def torch_threads(n: int | None):
 
 
 def with_mask(prob: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """`prob` changed to agree with `mask`: flipped pixels get 0.75 (object) or 0.25 (background)."""
+    """`prob` changed to agree with `mask`: flipped pixels get `INSIDE` (object) or `OUTSIDE` (background),
+    the values the click correction gives."""
     out = prob.copy()
-    out[mask & (prob <= 0.5)] = 0.75
-    out[~mask & (prob > 0.5)] = 0.25
+    out[mask & (prob <= 0.5)] = INSIDE
+    out[~mask & (prob > 0.5)] = OUTSIDE
     return out

@@ -30,3 +30,14 @@ def mouse_click(layer, position, button=1, modifiers=()):
 
     for kind, dispatch in (("mouse_press", mouse_press_callbacks), ("mouse_release", mouse_release_callbacks)):
         dispatch(layer, ReadOnlyWrapper(Event(kind), exceptions=("handled",)))
+
+
+def make_discs():
+    """Two bright discs on a dark noisy background, and their labels."""
+    rng = np.random.default_rng(1)
+    yy, xx = np.mgrid[:96, :96]
+    labels = np.zeros((96, 96), np.int32)
+    labels[(yy - 30) ** 2 + (xx - 30) ** 2 <= 14**2] = 1
+    labels[(yy - 65) ** 2 + (xx - 62) ** 2 <= 12**2] = 2
+    image = rng.normal(40, 8, (96, 96)) + 130 * (labels > 0)
+    return np.clip(image, 0, 255).astype(np.uint8), labels

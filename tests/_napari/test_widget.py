@@ -1,7 +1,5 @@
 """The widget driven as a person would: clicks on the points layer, buttons, slices."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -11,19 +9,7 @@ pytest.importorskip("pytestqt")
 from napari_cag._napari.controller import OBJECTS, POINTS, PREVIEW  # noqa: E402
 from napari_cag._napari.widget import InteractiveSegmentation  # noqa: E402
 from napari_cag.metrics import iou  # noqa: E402
-
-TINY = Path(__file__).resolve().parents[1] / "data" / "tiny_discs.safetensors"
-
-
-def discs():
-    """Two bright discs on a dark noisy background, and their labels."""
-    rng = np.random.default_rng(1)
-    yy, xx = np.mgrid[:96, :96]
-    labels = np.zeros((96, 96), np.int32)
-    labels[(yy - 30) ** 2 + (xx - 30) ** 2 <= 14**2] = 1
-    labels[(yy - 65) ** 2 + (xx - 62) ** 2 <= 12**2] = 2
-    image = rng.normal(40, 8, (96, 96)) + 130 * (labels > 0)
-    return np.clip(image, 0, 255).astype(np.uint8), labels
+from napari_helpers import TINY, make_discs as discs  # noqa: E402
 
 
 def choose_model(widget, path):

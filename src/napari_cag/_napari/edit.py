@@ -66,10 +66,9 @@ class EditSession:
         click_pixels([click], self.base.shape)
         clicks, previous = self.clicks + [click], self.mask
         view = self.session.views.view_for(clicks, mask_box(previous), self.view)
-        # as Session.add_click does (with its refinement, where the session has one)
-        refine = {"refine": self.session.refine} if getattr(self.session, "refine", None) is not None else {}
+        # as Session.add_click does, with the session's refinement
         prob, _ = self.session.predictor.predict(view.image, view.structure, view.local(clicks),
-                                                 previous[view.slices], **refine)
+                                                 previous[view.slices], refine=self.session.refine)
         self._steps.append((click, view, prob > 0.5))
         return self.mask
 

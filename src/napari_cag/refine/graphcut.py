@@ -145,11 +145,7 @@ def graph_cut(prob: np.ndarray, image: np.ndarray, clicks: Sequence[Click],
     scale = settings.max_side / max(shape)
     if scale < 1:  # a very large object: refine the crop resampled to max_side
         small = (max(int(round(shape[0] * scale)), 1), max(int(round(shape[1] * scale)), 1))
-        p = cv2.resize(p, small[::-1], interpolation=cv2.INTER_AREA)
-        img = cv2.resize(img, small[::-1], interpolation=cv2.INTER_AREA)
-        sy, sx = small[0] / shape[0], small[1] / shape[1]
-        crop_clicks = [Click(min(c.y * sy, small[0] - 1), min(c.x * sx, small[1] - 1), c.positive)
-                       for c in crop_clicks]
+        p, img, crop_clicks = _resample(p, img, crop_clicks, small)
         band = band * scale
     result = _refine_crop(p, img, crop_clicks, band, settings)
     if scale < 1:
@@ -165,10 +161,7 @@ def _refine_crop(p, img, crop_clicks, band, settings) -> np.ndarray:
     factor = int(np.ceil(np.sqrt(free.sum() / settings.max_nodes)))
     if factor > 1:  # coarse pass, then a native pass in a narrow band around its boundary
         small = (max(p.shape[0] // factor, 1), max(p.shape[1] // factor, 1))
-        ps = cv2.resize(p, small[::-1], interpolation=cv2.INTER_AREA)
-        imgs = cv2.resize(img, small[::-1], interpolation=cv2.INTER_AREA)
-        sy, sx = small[0] / p.shape[0], small[1] / p.shape[1]
-        sclicks = [Click(min(c.y * sy, small[0] - 1), min(c.x * sx, small[1] - 1), c.positive) for c in crop_clicks]
+        ps, imgs, sclicks = _resample(p, img, crop_clicks, small)
         coarse_settings = replace(settings, click_radius=max(1, settings.click_radius // factor))
         coarse = _cut(ps, imgs, sclicks, ps > 0.5, _band(ps > 0.5, band / factor), coarse_settings)
         start = cv2.resize(coarse.astype(np.uint8), p.shape[::-1], interpolation=cv2.INTER_LINEAR) > 0
@@ -176,6 +169,14 @@ def _refine_crop(p, img, crop_clicks, band, settings) -> np.ndarray:
     else:
         result = _cut(p, img, crop_clicks, p > 0.5, free, settings)
     return _keep_clicked(result, [c for c in crop_clicks if c.positive])
+
+
+def _resample(prob, image, clicks, shape):
+    """Probability, image and clicks of a crop, resampled to ``shape = (h, w)`` (area averaging)."""
+    sy, sx = shape[0] / prob.shape[0], shape[1] / prob.shape[1]
+    clicks = [Click(min(c.y * sy, shape[0] - 1), min(c.x * sx, shape[1] - 1), c.positive) for c in clicks]
+    return (cv2.resize(prob, shape[::-1], interpolation=cv2.INTER_AREA),
+            cv2.resize(image, shape[::-1], interpolation=cv2.INTER_AREA), clicks)
 
 
 def _band(mask: np.ndarray, half_width: float) -> np.ndarray:
