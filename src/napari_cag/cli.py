@@ -10,6 +10,10 @@ from pathlib import Path
 __all__ = ["main"]
 
 EVALUATION_SETS = ("grabcut",)
+#: The domain of the shared training sets; any other folder is judged per image (`image_domain`).
+SET_DOMAINS = {"coco_mval": "natural", "davis345": "natural", "coco128_train": "natural",
+               "weizmann_horse": "natural", "dsb2018": "microscopy", "monuseg": "microscopy",
+               "cpm15": "microscopy", "usiigaci": "microscopy", "isbi2012_em": "microscopy"}
 
 
 def _data_spec(spec: str) -> tuple[Path, str | None]:
@@ -22,13 +26,15 @@ def _training_images(specs: list[str], max_images: int | None):
     """Yield ``(name, image, objects, ignore, microscopy)`` for the training cache."""
     import numpy as np
 
-    from .datasets import detect_layout, load_dataset
+    from .datasets import load_dataset
+    from .domain import image_domain
+    from .image import normalize_image
+    from .predictor import three_channels
 
     for spec in specs:
         root, split = _data_spec(spec)
-        if root.name.lower() in EVALUATION_SETS or (split and split.startswith("val")):
+        if root.name.lower() in EVALUATION_SETS or (split and split.startswith(("val", "holdout"))):
             raise SystemExit(f"error: {spec} is an evaluation set; never train on it")
-        layout = detect_layout(root)
         seen, count = set(), 0
         for sample in load_dataset(root, split=split):
             if sample.image_path in seen:
@@ -37,19 +43,44 @@ def _training_images(specs: list[str], max_images: int | None):
             loaded = sample.load()
             objects = loaded.instances if loaded.instances is not None else loaded.mask.astype(np.int32)
             ignore = loaded.ignore if loaded.ignore is not None and loaded.ignore.any() else None
-            yield (f"{root.name}/{sample.image_path.stem}", loaded.image, objects, ignore,
-                   layout in ("images-labels", "images-masks"))
+            domain = SET_DOMAINS.get(root.name) or image_domain(three_channels(normalize_image(loaded.image)))
+            yield (f"{root.name}/{sample.image_path.stem}", loaded.image, objects, ignore, domain == "microscopy")
             count += 1
             if max_images and count >= max_images:
                 break
 
 
+def _cache_part(specs: list[str], cache: str, max_images, part: int, parts: int) -> int:
+    """Worker of `_cache`: every `parts`-th training image, from `part` on."""
+    import itertools
+
+    from .model import ModelConfig
+    from .training.cache import build_cache
+
+    images = itertools.islice(_training_images(specs, max_images), part, None, parts)
+    return len(build_cache(images, cache, ModelConfig()))
+
+
+def _cache(args) -> None:
+    """Build the structure cache of training sets, in parallel."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = max(1, args.jobs)
+    with ProcessPoolExecutor(jobs) as pool:
+        counts = list(pool.map(_cache_part, *zip(*[(args.data, args.cache, args.max_images, k, jobs)
+                                                    for k in range(jobs)])))
+    print(f"{sum(counts)} images cached in {args.cache}")
+
+
 def _train(args) -> None:
+    import os
+
+    import torch
     from tqdm import tqdm
 
     from .model import GUIDANCE_PRESETS, ModelConfig
     from .predictor import select_device
-    from .training.cache import build_cache, is_validation, load_cache
+    from .training.cache import build_cache, load_cache, split_validation
     from .training.loop import TrainSettings, train
     from .training.validation import make_validator
 
@@ -60,21 +91,30 @@ def _train(args) -> None:
     with tqdm(desc="caching structures", unit="image") as bar:
         paths = build_cache(_training_images(args.data, args.max_images), args.cache, config, bar.update)
     items = load_cache(paths)
-    held_out = [i for i in items if is_validation(i.name)]
-    training = [i for i in items if not is_validation(i.name)]
-    print(f"{len(training)} training images, {len(held_out)} held out for validation")
+    training, held_out = split_validation(items, args.val_fraction)
+    rank0 = int(os.environ.get("RANK", "0")) == 0
+    if rank0:
+        print(f"{len(training)} training images, {len(held_out)} held out for validation")
     settings = TrainSettings(steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                             validate_every=args.validate_every, save_every=args.save_every)
+                             validate_every=args.validate_every, save_every=args.save_every,
+                             max_iter_rounds=args.max_iter_rounds, shards=args.shards, augment=not args.no_augment)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = select_device(args.device)
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and device.type == "cuda":
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     validator = make_validator(held_out, n_objects=args.val_objects, seed=args.seed) if held_out else None
-    with tqdm(total=settings.steps, desc=f"training {args.guidance}", unit="step") as bar:
+    with tqdm(total=settings.steps, desc=f"training {args.guidance}", unit="step",
+              disable=not rank0) as bar:
         def progress(step, loss):
             bar.n = step
             bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
             bar.update(0)
 
-        path = train(config, training, args.run, settings, device=select_device(args.device), resume=args.resume,
+        path = train(config, training, args.run, settings, device=device, resume=args.resume,
                      overwrite=args.overwrite, validate=validator, progress=progress, init=args.init)
-    print(f"weights: {path}")
+    if rank0:
+        print(f"weights: {path}")
 
 
 def _method_spec(spec: str) -> tuple[str, str, dict]:
@@ -153,7 +193,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="FCN-8s output stride; the paper's staged schedule trains 32, then 16, then 8, "
                         "each started from the last with --init")
     t.add_argument("--init", default=None, help="start from these weights (same architecture and channels)")
-    t.add_argument("--run", required=True, help="run folder for checkpoints and logs")
+    t.add_argument("--run", "--run-dir", dest="run", required=True,
+                   help="run folder for checkpoints and logs (--run-dir under torchrun, whose --run-path takes --run)")
     t.add_argument("--cache", default="runs/cache", help="folder of cached image structures")
     t.add_argument("--steps", type=int, default=20_000)
     t.add_argument("--batch-size", type=int, default=16)
@@ -164,9 +205,23 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--overwrite", action="store_true", help="start afresh over an existing checkpoint")
     t.add_argument("--validate-every", type=int, default=1000)
     t.add_argument("--save-every", type=int, default=250)
-    t.add_argument("--val-objects", type=int, default=40)
+    t.add_argument("--val-objects", type=int, default=12, help="validation objects per set")
     t.add_argument("--max-images", type=int, default=None, help="use at most this many images per folder")
+    t.add_argument("--val-fraction", type=float, default=0.1,
+                   help="share of each set's images held out (by a hash of the name; at least one per set)")
+    t.add_argument("--max-iter-rounds", type=int, default=10, help="most error-click rounds per batch")
+    t.add_argument("--shards", type=int, default=1,
+                   help="the batch in this many seed streams; under torchrun, the number of processes")
+    t.add_argument("--no-augment", action="store_true", help="no photometric jitter or transposes")
+    t.add_argument("--threads", type=int, default=None, help="torch threads per process")
     t.set_defaults(func=_train)
+
+    c = sub.add_parser("cache", help="compute the training sets' image structures once (what train reads)")
+    c.add_argument("--data", action="append", required=True, help="training folder, optionally PATH:SPLIT")
+    c.add_argument("--cache", default="runs/cache")
+    c.add_argument("--jobs", type=int, default=1, help="processes")
+    c.add_argument("--max-images", type=int, default=None)
+    c.set_defaults(func=_cache)
 
     e = sub.add_parser("evaluate", help="NoC@85/90 and mean IoU per click (Sec. 4.1)")
     e.add_argument("--data", required=True, help="dataset folder, optionally PATH:SPLIT")

@@ -30,6 +30,8 @@ from typing import Iterator, NamedTuple, Sequence
 import numpy as np
 from PIL import Image
 
+from .splits import HOLDOUT, held_out_stems
+
 __all__ = [
     "LAYOUTS", "Sample", "LoadedSample", "detect_layout", "load_dataset",
     "read_image", "read_mask", "instance_masks", "labels_from_masks",
@@ -320,10 +322,14 @@ def detect_layout(root) -> str:
     raise ValueError(f"{root} matches several layouts {found}; pass layout= to load_dataset")
 
 
-def _read_split(root: Path, split: str) -> list[str]:
+def _read_split(root: Path, split: str, stems=()) -> list[str]:
     path = root / split
     if not path.is_file() and (root / f"{split}.txt").is_file():
         path = root / f"{split}.txt"
+    if split == HOLDOUT and not path.is_file():
+        # the images `napari-cag train` held out of this set (of its train.txt where there is one)
+        pool = _read_split(root, "train.txt") if (root / "train.txt").is_file() else sorted(stems)
+        return held_out_stems(root.name, pool)
     if not path.is_file():
         have = sorted(p.name for p in root.glob("*.txt"))
         raise FileNotFoundError(f"split file {path} does not exist; {root} has {have}")
@@ -397,7 +403,7 @@ def load_dataset(
     img_dir, mask_dir = (root / s for s in LAYOUTS[layout])
     images, masks = _files(img_dir), _files(mask_dir)
     if split is not None:
-        stems = _read_split(root, split)
+        stems = _read_split(root, split, images)
         unknown = [s for s in stems if s not in images]
         if unknown:
             raise ValueError(f"split {split!r} names {len(unknown)} image(s) missing from {img_dir}, "

@@ -125,7 +125,7 @@ def test_same_seed_same_examples(cached):
 
 
 def test_target_follows_the_ground_truth_and_flips_with_the_input(cached):
-    sampler = TrainingSampler(cached, CONFIG, np.random.default_rng(1))
+    sampler = TrainingSampler(cached, CONFIG, np.random.default_rng(1), augment=False)
     item = cached[1]  # the one with a void ring
     ex = dataclasses.replace(sampler.draw(), item=item, object_id=2, gt=item.objects == 2, window=None,
                              flips=(False, False), drop=None)
@@ -142,6 +142,9 @@ def test_target_follows_the_ground_truth_and_flips_with_the_input(cached):
     xv, tv = sampler.inputs(dataclasses.replace(ex, flips=(False, True)))
     np.testing.assert_array_equal(xv, x[:, ::-1])
     np.testing.assert_array_equal(tv, target[::-1])
+    xt, tt = sampler.inputs(dataclasses.replace(ex, flips=(True, False, True)))  # a 90-degree rotation
+    np.testing.assert_array_equal(xt, np.rot90(x, 1, axes=(1, 2)))
+    np.testing.assert_array_equal(tt, np.rot90(target, 1))
 
 
 def test_train_writes_a_checkpoint_and_resumes(cached, tmp_path):

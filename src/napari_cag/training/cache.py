@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -14,9 +15,10 @@ from ..image import normalize_image
 from ..model import ModelConfig
 from ..predictor import three_channels
 from ..proposals import RegionHierarchy
+from ..splits import is_validation, split_validation
 from ..structure import ImageStructure, compute_structure
 
-__all__ = ["CachedImage", "build_cache", "load_cache", "is_validation"]
+__all__ = ["CachedImage", "build_cache", "load_cache", "is_validation", "split_validation"]
 
 
 @dataclass
@@ -52,12 +54,6 @@ class CachedImage:
         return ids[ids > 0]
 
 
-def is_validation(name: str, fraction: float = 0.05) -> bool:
-    """Deterministic hold-out of training images for the validation NoC (never an evaluation set)."""
-    digest = int(hashlib.sha1(name.encode()).hexdigest()[:8], 16)
-    return digest % 10_000 < fraction * 10_000
-
-
 def _save(path: Path, item: CachedImage) -> None:
     s = item.structure
     arrays = dict(
@@ -68,7 +64,7 @@ def _save(path: Path, item: CachedImage) -> None:
         arrays[f"h{i}_parents"], arrays[f"h{i}_areas"] = h.parents, h.areas
     meta = dict(name=item.name, microscopy=item.microscopy,
                 hierarchies=[(h.name, h.n_leaves) for h in s.hierarchies])
-    tmp = path.with_suffix(".tmp.npz")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # torchrun ranks may cache at once
     np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
     tmp.replace(path)
 

@@ -1,9 +1,19 @@
-"""The training loop: batches from the sampler, optional iterative rounds, checkpoints that resume."""
+"""The training loop: batches from the sampler, iterative rounds, checkpoints that resume.
+
+A step's batch is drawn in ``shards`` parts, each from its own seed stream.
+Under ``torchrun --nproc-per-node N`` (`DistributedDataParallel`, gloo on a
+CPU, NCCL on GPUs) rank *r* draws and trains shard *r* and the gradients are
+averaged; one process with ``shards=N`` draws the same shards in turn and
+accumulates the same average, so both end with the same weights. Batch-norm
+statistics follow shard 0 in both (rank 0's are broadcast every step).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,10 +21,13 @@ from typing import Callable
 
 import numpy as np
 import torch
+from torch import distributed as dist
 from torch.nn import functional as F
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..model import ModelConfig, build_model, load_model, save_model
 from ..predictor import paste_back
+from .augment import untransform
 from .cache import CachedImage
 from .sampler import Example, TrainingSampler
 
@@ -29,41 +42,92 @@ class TrainSettings:
     batch_size: int = 16
     lr: float = 2e-3
     weight_decay: float = 1e-4
-    max_iter_rounds: int = 2     # iterative training: up to this many error-click rounds per batch
+    max_iter_rounds: int = 10    # iterative training: up to this many error-click rounds per batch
     save_every: int = 250
     validate_every: int = 1000
     seed: int = 0
+    shards: int = 1              # the batch in this many seed streams (torchrun: one per rank)
+    augment: bool = True
+
+
+def round_odds(max_rounds: int) -> np.ndarray:
+    """Odds of 0..max_rounds error-click rounds: 1 / (k + 1), so late clicks are seen but early ones most."""
+    p = 1.0 / np.arange(1, max_rounds + 2)
+    return p / p.sum()
+
+
+def _world() -> tuple[int, int]:
+    """(rank, world size); starts the process group under torchrun."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return 0, 1
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
+@contextlib.contextmanager
+def _frozen_statistics(net, frozen: bool):
+    """Batch norm without updating running statistics (the shards after the first)."""
+    layers = [m for m in net.modules() if isinstance(m, _BatchNorm)] if frozen else []
+    saved = [(m.momentum, m.num_batches_tracked.clone()) for m in layers]
+    for m in layers:
+        m.momentum = 0.0
+    try:
+        yield
+    finally:
+        for m, (momentum, tracked) in zip(layers, saved):
+            m.momentum = momentum
+            m.num_batches_tracked.copy_(tracked)
 
 
 def _state_path(run: Path) -> Path:
     return run / "state.pt"
 
 
-def _save(run: Path, net, config, opt, sched, step: int, rng: np.random.Generator, history: list) -> None:
+def _save(run: Path, net, config, opt, sched, step: int, rngs: list, history: list) -> None:
     save_model(run / "last.safetensors", net, config)
     state = {"optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "step": step,
-             "rng": json.dumps(rng.bit_generator.state), "torch_rng": torch.get_rng_state()}
+             "rng": json.dumps([r.bit_generator.state for r in rngs]), "torch_rng": torch.get_rng_state()}
     tmp = run / "state.pt.tmp"
     torch.save(state, tmp)
     tmp.replace(_state_path(run))
     (run / "history.json").write_text(json.dumps(history, indent=1))
 
 
+def _predictions(net, sampler: TrainingSampler, examples: list[Example], device) -> list[np.ndarray]:
+    """The network's masks for examples, pasted back to their images."""
+    xs = np.stack([sampler.inputs(ex)[0] for ex in examples])
+    probs = torch.softmax(net(torch.from_numpy(xs).to(device)).float(), dim=1)[:, 1].cpu()
+    return [paste_back(untransform(p, ex.flips), sampler.window_for(ex), ex.gt.shape) > 0.5
+            for ex, p in zip(examples, probs)]
+
+
 def _forward_iterative(net, sampler: TrainingSampler, examples: list[Example], rounds: int, device) -> None:
-    """Run the network without gradients and add an error click per round (Sec. 3.4)."""
+    """Without gradients: zoom search views on their answer, then add an error click per round (Sec. 3.4)."""
     net.eval()
     with torch.no_grad():
+        zooming = [ex for ex in examples if ex.extra.get("zoom")]
+        if zooming:
+            for ex, mask in zip(zooming, _predictions(net, sampler, zooming, device)):
+                sampler.zoom(ex, mask)
         for _ in range(rounds):
-            xs = np.stack([sampler.inputs(ex)[0] for ex in examples])
-            probs = torch.softmax(net(torch.from_numpy(xs).to(device)).float(), dim=1)[:, 1].cpu()
-            for ex, prob in zip(examples, probs):
-                if ex.flips[0]:
-                    prob = prob.flip(-1)
-                if ex.flips[1]:
-                    prob = prob.flip(-2)
-                window = sampler.window_for(ex)
-                sampler.add_error_click(ex, paste_back(prob, window, ex.gt.shape) > 0.5)
+            for ex, mask in zip(examples, _predictions(net, sampler, examples, device)):
+                sampler.add_error_click(ex, mask)
     net.train()
+
+
+def _step(net, model, sampler, rng, settings, config, device, shards: int) -> torch.Tensor:
+    """Draw one shard of the batch and back-propagate its loss (scaled for accumulation)."""
+    examples = [sampler.draw() for _ in range(settings.batch_size // settings.shards)]
+    if config.iterative:
+        rounds = int(rng.choice(settings.max_iter_rounds + 1, p=round_odds(settings.max_iter_rounds)))
+        _forward_iterative(net, sampler, examples, rounds, device)
+    batch = [sampler.inputs(ex) for ex in examples]
+    x = torch.from_numpy(np.stack([b[0] for b in batch])).to(device)
+    y = torch.from_numpy(np.stack([b[1] for b in batch])).to(device)
+    loss = F.cross_entropy(model(x), y, ignore_index=255)
+    (loss / shards).backward()
+    return loss.detach()
 
 
 def train(
@@ -78,7 +142,8 @@ def train(
     validate: Callable[[torch.nn.Module, ModelConfig], dict] | None = None,
     progress: Callable[[int, float], None] | None = None,
     init: str | Path | None = None,
-) -> Path:
+    return_model: bool = False,
+) -> Path | tuple[Path, torch.nn.Module]:
     """Train a network and keep ``run/last.safetensors`` up to date.
 
     Parameters
@@ -106,10 +171,13 @@ def train(
         32s, then 16s and 8s from the previous stage; the skip heads start at
         zero, so each stage starts where the last ended).
 
+    return_model : bool
+        Also return the trained network (each rank's own under torchrun).
+
     Returns
     -------
     Path
-        The weights file.
+        The weights file (written by rank 0), with the network if `return_model`.
 
     Raises
     ------
@@ -118,13 +186,19 @@ def train(
         `overwrite` is set.
     """
     run = Path(run)
+    rank, world = _world()
+    if world > 1 and settings.shards != world:
+        raise ValueError(f"torchrun started {world} processes for {settings.shards} shards; pass --shards {world}")
+    if settings.batch_size % settings.shards:
+        raise ValueError(f"batch size {settings.batch_size} does not split into {settings.shards} shards")
     has_checkpoint = (run / "last.safetensors").exists()
     if has_checkpoint and not (resume or overwrite):
         raise FileExistsError(f"{run} already holds a checkpoint; pass resume=True to continue or overwrite=True")
     run.mkdir(parents=True, exist_ok=True)
     device = torch.device(device)
     torch.manual_seed(settings.seed)
-    rng = np.random.default_rng(settings.seed)
+    mine = [rank] if world > 1 else list(range(settings.shards))
+    rngs = [np.random.default_rng(settings.seed if r == 0 else [settings.seed, r]) for r in range(settings.shards)]
     if resume and has_checkpoint:
         net, config = load_model(run / "last.safetensors", device)
     else:
@@ -136,6 +210,8 @@ def train(
                                  f"not {config.arch} on {list(config.guidance)}")
             net.load_state_dict(source.state_dict(), strict=True)
     net.train()
+    # Buffers are synchronised by _broadcast_buffers at each step.
+    model = torch.nn.parallel.DistributedDataParallel(net, broadcast_buffers=False) if world > 1 else net
     opt = torch.optim.AdamW(net.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=settings.lr, total_steps=settings.steps, pct_start=0.05)
     step, history = 0, []
@@ -147,31 +223,42 @@ def train(
         sched.load_state_dict({k: v for k, v in state["scheduler"].items()
                                if k not in ("total_steps", "_schedule_phases")})
         step = int(state["step"])
-        rng.bit_generator.state = json.loads(state["rng"])
+        saved = json.loads(state["rng"])
+        saved = saved if isinstance(saved, list) else [saved]
+        if len(saved) != len(rngs):
+            raise ValueError(f"{run} was trained in {len(saved)} shards, not {len(rngs)}")
+        for r, st in zip(rngs, saved):
+            r.bit_generator.state = st
         torch.set_rng_state(state["torch_rng"])
         history = json.loads((run / "history.json").read_text())
-    sampler = TrainingSampler(images, config, rng)
-    log = (run / "log.csv").open("a", newline="")
-    writer = csv.writer(log)
-    if step == 0:
+    samplers = {r: TrainingSampler(images, config, rngs[r], augment=settings.augment) for r in mine}
+    log = (run / "log.csv").open("a", newline="") if rank == 0 else None
+    writer = csv.writer(log) if log else None
+    if writer and step == 0:
         writer.writerow(["step", "loss", "lr", "seconds"])
     losses, t0 = [], time.perf_counter()
     try:
         while step < settings.steps:
-            examples = [sampler.draw() for _ in range(settings.batch_size)]
-            if config.iterative:
-                rounds = int(rng.integers(0, settings.max_iter_rounds + 1))
-                _forward_iterative(net, sampler, examples, rounds, device)
-            batch = [sampler.inputs(ex) for ex in examples]
-            x = torch.from_numpy(np.stack([b[0] for b in batch])).to(device)
-            y = torch.from_numpy(np.stack([b[1] for b in batch])).to(device)
-            loss = F.cross_entropy(net(x), y, ignore_index=255)
+            if world > 1:
+                _broadcast_buffers(net)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            shard_losses = []
+            for r in mine:
+                with _frozen_statistics(net, r > 0):
+                    shard_losses.append(_step(net, model, samplers[r], rngs[r], settings, config, device,
+                                              len(mine)))
+            loss = torch.stack(shard_losses).mean()
+            if world > 1:
+                dist.all_reduce(loss)
+                loss /= world
             opt.step()
             sched.step()
             step += 1
-            losses.append(float(loss.detach()))
+            losses.append(float(loss))
+            save_now = step % settings.save_every == 0 or step == settings.steps
+            states = _all_rngs(rngs, rank, world) if save_now else None  # every rank takes part
+            if rank > 0:
+                continue
             if progress:
                 progress(step, losses[-1])
             if step % 50 == 0 or step == settings.steps:
@@ -182,8 +269,29 @@ def train(
                 figures = validate(net.eval(), config)
                 net.train()
                 history.append({"step": step, "loss": float(np.mean(losses[-200:])), **figures})
-            if step % settings.save_every == 0 or step == settings.steps:
-                _save(run, net, config, opt, sched, step, rng, history)
+            if save_now:
+                _save(run, net, config, opt, sched, step, states, history)
+        if world > 1:
+            _broadcast_buffers(net)
     finally:
-        log.close()
-    return run / "last.safetensors"
+        if log:
+            log.close()
+    return (run / "last.safetensors", net) if return_model else run / "last.safetensors"
+
+
+def _broadcast_buffers(net) -> None:
+    """Rank 0's batch-norm statistics to every rank."""
+    for buffer in net.buffers():
+        dist.broadcast(buffer, 0)
+
+
+def _all_rngs(rngs: list, rank: int, world: int) -> list:
+    """Every shard's generator, gathered on rank 0 under torchrun."""
+    if world == 1:
+        return rngs
+    states = [None] * world
+    dist.all_gather_object(states, rngs[rank].bit_generator.state)
+    gathered = [np.random.default_rng() for _ in states]
+    for g, st in zip(gathered, states):
+        g.bit_generator.state = st
+    return gathered

@@ -1,8 +1,18 @@
 """Training examples: simulated clicks (Sec. 3.4), windows as at inference, guidance dropout (Sec. 4.2).
 
-Beyond the paper: half of the examples keep only the first (positive) click,
-the state every interactive session starts from; iterative rounds then add
-error clicks as a user would.
+Beyond the paper:
+
+- half of the examples keep only the first (positive) click, the state every
+  interactive session starts from; iterative rounds then add error clicks as
+  a user would;
+- a first click on a micrograph is seen as the first-view search sees it
+  (`napari_cag.firstview`): through a window centred on the click whose side
+  is 1.1-8x the object's extent (log-uniform: the scale jitter), and the loop
+  then zooms on the network's own answer, as `Predictor` does;
+- every set of a domain is drawn equally often, whatever its size, so a
+  model works on each set and not only on the biggest;
+- photometric jitter and the 8 symmetries of the square for micrographs
+  (`napari_cag.training.augment`).
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ from ..image import mask_box
 from ..model import ModelConfig
 from ..predictor import Window, choose_window, network_input
 from ..simulate import next_click, sample_training_clicks
+from .augment import jitter_image, transform
 from .cache import CachedImage
 
 __all__ = ["Example", "TrainingSampler"]
@@ -26,6 +37,10 @@ P_DROP_ALL = 0.2           # Sec. 4.2: zero all guidance for single-object image
 P_DROP_ONE = 0.4           # Sec. 4.2: reset the positive or the negative superpixel guidance
 P_REPLACE = 0.3            # Sec. 3.4: a new error click replaces an existing one
 P_SINGLE = 0.5             # share of examples that start as the protocol does: one positive click
+P_WHOLE_MICRO = 0.15       # share of first views of micrographs on the whole image instead of a search window
+SEARCH_EXPAND = (1.1, 8.0) # search windows: this x the object's extent, log-uniform
+CLICK_MARGIN = 110         # px around the object where training clicks are drawn (D_OUT1 + NEG_BAND + 10)
+P_ZOOM = 0.8               # after a search window, zoom on the network's answer as at inference
 
 
 @dataclass
@@ -56,31 +71,37 @@ class TrainingSampler:
         The only source of randomness.
     microscopy_share : float
         Probability of drawing from a microscopy image (when both kinds exist).
+    augment : bool
+        Photometric jitter and, for micrographs, transposes (flips always).
     """
 
     def __init__(self, images: list[CachedImage], config: ModelConfig, rng: np.random.Generator,
-                 microscopy_share: float = 0.5):
+                 microscopy_share: float = 0.5, augment: bool = True):
         if not images:
             raise ValueError("no training images")
-        self.config, self.rng = config, rng
-        self.pools = [p for p in ([i for i in images if i.microscopy], [i for i in images if not i.microscopy]) if p]
+        self.config, self.rng, self.augment = config, rng, augment
+        self.pools = [p for p in (_by_set([i for i in images if i.microscopy]),
+                                  _by_set([i for i in images if not i.microscopy])) if p]
         self.shares = [microscopy_share, 1 - microscopy_share] if len(self.pools) == 2 else [1.0]
 
     def draw(self) -> Example:
         """A new object with simulated first clicks (positive first, then negative)."""
         rng = self.rng
-        pool = self.pools[rng.choice(len(self.pools), p=self.shares)]
+        sets = self.pools[rng.choice(len(self.pools), p=self.shares)]
+        pool = sets[rng.integers(len(sets))]
         item = pool[rng.integers(len(pool))]
         ids = item.object_ids
         object_id = int(ids[rng.integers(len(ids))])
         gt = item.objects == object_id
-        instances = item.objects if len(ids) > 1 else None
-        clicks = sample_training_clicks(gt, instances, rng=rng, ignore=item.ignore)
+        clicks = self._first_clicks(item, gt, len(ids) > 1)
         if rng.random() < P_SINGLE:
             # The paper's sets always hold 2-5 positives and several negatives, so a network
             # trained on them alone has never seen a lone first click, where every session starts.
             clicks = clicks[:1]
-        ex = Example(item, object_id, gt, clicks, flips=(bool(rng.random() < 0.5), item.microscopy and bool(rng.random() < 0.5)))
+        dihedral = item.microscopy and self.augment
+        ex = Example(item, object_id, gt, clicks,
+                     flips=(bool(rng.random() < 0.5), item.microscopy and bool(rng.random() < 0.5),
+                            dihedral and bool(rng.random() < 0.5)))
         if len(ids) == 1 and rng.random() < P_DROP_ALL:
             ex.drop = "all"
         elif rng.random() < P_DROP_ONE:
@@ -90,7 +111,41 @@ class TrainingSampler:
             # prediction; a lone first click is seen on the whole image, as at inference: framed
             # around the true object, the window itself would tell the network the object's extent.
             ex.window = self._zoom_window(gt)
+        elif item.microscopy and ex.drop != "all" and rng.random() >= P_WHOLE_MICRO:
+            ex.window = self._search_window(gt, clicks[0])
+            ex.extra["zoom"] = rng.random() < P_ZOOM
         return ex
+
+    def _first_clicks(self, item: CachedImage, gt: np.ndarray, others: bool) -> list[Click]:
+        """The simulated clicks, drawn on a crop around the object (distance maps of a whole
+        1000² micrograph per example would cost more than the network's step)."""
+        r0, c0, r1, c1 = mask_box(gt)
+        margin = max(CLICK_MARGIN, r1 - r0 + 1, c1 - c0 + 1)
+        ys = slice(max(r0 - margin, 0), min(r1 + 1 + margin, gt.shape[0]))
+        xs = slice(max(c0 - margin, 0), min(c1 + 1 + margin, gt.shape[1]))
+        ignore = item.ignore[ys, xs] if item.ignore is not None else None
+        instances = item.objects[ys, xs] if others else None
+        clicks = sample_training_clicks(gt[ys, xs], instances, rng=self.rng, ignore=ignore)
+        return [Click(c.y + ys.start, c.x + xs.start, c.positive) for c in clicks]
+
+    def _search_window(self, gt: np.ndarray, click: Click) -> Window:
+        """A first-view search window: centred on the click, 1.1-8x the object's extent."""
+        r0, c0, r1, c1 = mask_box(gt)
+        extent = max(r1 - r0 + 1, c1 - c0 + 1)
+        side = int(extent * np.exp(self.rng.uniform(*np.log(SEARCH_EXPAND))))
+        if side >= max(gt.shape):
+            return choose_window(gt.shape, [], None, self.config)
+        side = max(side, self.config.min_window)
+        r, c = click.pixel
+        return Window(r - side // 2, c - side // 2, side)
+
+    def zoom(self, ex: Example, prediction: np.ndarray) -> None:
+        """Look again at a search window's answer, as `Predictor` does after a first view."""
+        ex.extra["zoom"] = False
+        window = self.window_for(ex)
+        zoom = choose_window(ex.gt.shape, ex.clicks, prediction, self.config)
+        if prediction.any() and zoom.side * 2 <= window.side:
+            ex.previous, ex.window = prediction, zoom
 
     def _zoom_window(self, gt: np.ndarray) -> Window:
         r0, c0, r1, c1 = mask_box(gt)
@@ -149,8 +204,14 @@ class TrainingSampler:
         target[np.ix_(r_in, c_in)] = inner
         target[~r_in] = 0  # past the border is background, not unknown
         target[:, ~c_in] = 0
-        if ex.flips[0]:
-            x, target = x[:, :, ::-1], target[:, ::-1]
-        if ex.flips[1]:
-            x, target = x[:, ::-1], target[::-1]
-        return np.ascontiguousarray(x), np.ascontiguousarray(target)
+        if self.augment:
+            jitter_image(x, self.rng, item.microscopy)
+        return np.ascontiguousarray(transform(x, ex.flips)), np.ascontiguousarray(transform(target, ex.flips))
+
+
+def _by_set(images: list[CachedImage]) -> list[list[CachedImage]]:
+    """Images grouped by their set (the part of the name before ``/``)."""
+    sets: dict[str, list[CachedImage]] = {}
+    for item in images:
+        sets.setdefault(item.name.split("/")[0], []).append(item)
+    return [sets[k] for k in sorted(sets)]

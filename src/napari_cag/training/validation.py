@@ -49,16 +49,23 @@ def make_validator(held_out: list[CachedImage], n_objects: int = 40, max_clicks:
                    seed: int = 0) -> Callable:
     """A ``validate(net, config) -> dict`` for `napari_cag.training.loop.train`.
 
-    Picks `n_objects` objects (seeded) from the held-out images, spread over
-    natural and microscopy images, and runs the NoC protocol on them.
+    Picks `n_objects` objects (seeded) from the held-out images of each set
+    and runs the NoC protocol on them through the full pipeline (first-view
+    search, refinement by domain). The figures are given over all objects
+    (``val_noc@85``) and per set (``val_noc@85/<set>``).
     """
     from ..predictor import Predictor
     from ..session import Session
 
     rng = np.random.default_rng(seed)
-    objects = [(item, int(i)) for item in held_out for i in item.object_ids]
-    chosen = sorted(rng.choice(len(objects), size=min(n_objects, len(objects)), replace=False)) if objects else []
-    samples = [_HeldOut(*objects[k]) for k in chosen]
+    sets: dict[str, list[_HeldOut]] = {}
+    for item in held_out:
+        sets.setdefault(item.name.split("/")[0], []).extend(_HeldOut(item, int(i)) for i in item.object_ids)
+    samples = {}
+    for name in sorted(sets):
+        objects = sets[name]
+        chosen = sorted(rng.choice(len(objects), size=min(n_objects, len(objects)), replace=False))
+        samples[name] = [objects[k] for k in chosen]
 
     def validate(net, config: ModelConfig) -> dict:
         predictor = Predictor((net, config), device=str(next(net.parameters()).device), respect_clicks=False)
@@ -66,9 +73,18 @@ def make_validator(held_out: list[CachedImage], n_objects: int = 40, max_clicks:
         def session(sample: _HeldOut):
             return Session(sample.item.image, model=predictor, structure=sample.item.structure)
 
-        results = run_protocol(samples, session, max_clicks=max_clicks, stop_at=0.9)
-        figures = summarize([r.ious for r in results], max_clicks=max_clicks)
-        return {"val_noc@85": figures["noc@85"], "val_noc@90": figures["noc@90"],
-                "val_iou@1": float(figures["mean_iou"][0]), "val_objects": len(results)}
+        every, figures = [], {}
+        for name, chosen in samples.items():
+            ious = [r.ious for r in run_protocol(chosen, session, max_clicks=max_clicks, stop_at=0.9)]
+            every += ious
+            if len(samples) > 1:
+                figures.update(_figures(ious, max_clicks, "/" + name))
+        return {**_figures(every, max_clicks, ""), **figures}
 
     return validate
+
+
+def _figures(ious: list, max_clicks: int, suffix: str) -> dict:
+    s = summarize(ious, max_clicks=max_clicks)
+    return {f"val_noc@85{suffix}": s["noc@85"], f"val_noc@90{suffix}": s["noc@90"],
+            f"val_iou@1{suffix}": float(s["mean_iou"][0]), f"val_objects{suffix}": len(ious)}

@@ -1,0 +1,100 @@
+"""The training recipe: per-set hold-out, set balance, search views, augmentation, rounds."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from napari_cag.model import build_model
+from napari_cag.predictor import choose_window
+from napari_cag.training.augment import jitter_image, transform, untransform
+from napari_cag.training.cache import build_cache, load_cache, split_validation
+from napari_cag.training.loop import round_odds
+from napari_cag.training.sampler import TrainingSampler
+from napari_cag.training.validation import make_validator
+
+from test_training import CONFIG, synthetic
+
+
+@dataclasses.dataclass
+class Named:
+    name: str
+
+
+def test_every_set_of_five_or_more_images_keeps_a_validation_image():
+    items = [Named(f"big/{i}") for i in range(300)] + [Named(f"small/{i}") for i in range(6)] + [Named("one/0")]
+    training, held = split_validation(items, fraction=0.1)
+    sets = {i.name.split("/")[0] for i in held}
+    assert sets == {"big", "small"}  # the 1-image set is not emptied
+    assert 15 < sum(i.name.startswith("big/") for i in held) < 50
+    assert len(training) + len(held) == len(items) and not set(map(id, training)) & set(map(id, held))
+    assert split_validation(items, 0.1)[1] == held  # deterministic
+
+
+def micro_items(tmp_path, sets=("a", "b"), copies=(1, 4)):
+    raw = []
+    for s, n in zip(sets, copies):
+        for k in range(n):
+            name, image, objects, ignore, _ = synthetic(k % 3)
+            raw.append((f"{s}/{k}", image, objects, ignore, True))
+    return load_cache(build_cache(raw, tmp_path, CONFIG))
+
+
+def test_each_set_is_drawn_equally_often_whatever_its_size(tmp_path):
+    sampler = TrainingSampler(micro_items(tmp_path, copies=(1, 9)), CONFIG, np.random.default_rng(0))
+    drawn = [sampler.draw().item.name.split("/")[0] for _ in range(400)]
+    assert 0.4 < drawn.count("a") / len(drawn) < 0.6  # 1 image against 9
+
+
+def test_a_lone_first_click_on_a_micrograph_is_seen_through_a_search_window_then_zoomed(tmp_path):
+    sampler = TrainingSampler(micro_items(tmp_path), CONFIG, np.random.default_rng(1))
+    searched = 0
+    for _ in range(60):
+        ex = sampler.draw()
+        if len(ex.clicks) > 1 or ex.window is None or ex.window.side >= 48:
+            continue  # not a search view (48: the whole-image view of these 48² images)
+        searched += 1
+        w, (r, c) = ex.window, ex.clicks[0].pixel
+        assert abs(w.y0 + w.side // 2 - r) <= 1 and abs(w.x0 + w.side // 2 - c) <= 1  # centred on the click
+        if ex.extra.get("zoom"):  # as Predictor: a zoom on an answer at most half its window's size
+            zoom = choose_window(ex.gt.shape, ex.clicks, ex.gt, CONFIG)
+            sampler.zoom(ex, ex.gt)
+            if zoom.side * 2 <= w.side:
+                assert ex.previous is ex.gt and ex.window == zoom
+            else:
+                assert ex.previous is None and ex.window == w
+    assert searched > 5
+
+
+def test_jitter_keeps_a_valid_input_and_changes_the_image():
+    rng = np.random.default_rng(0)
+    x = np.random.default_rng(1).uniform(-1.8, 2.2, (7, 32, 32)).astype(np.float32)
+    changed = 0
+    for _ in range(20):
+        y = x.copy()
+        jitter_image(y, rng, microscopy=True)
+        assert np.isfinite(y).all() and y.min() >= -1.8 - 1e-4 and y.max() <= 2.2 + 1e-4
+        np.testing.assert_array_equal(y[3:], x[3:])  # guidance is never jittered
+        changed += not np.allclose(y[:3], x[:3])
+    assert changed >= 18
+
+
+@pytest.mark.parametrize("flips", [(a, b, c) for a in (0, 1) for b in (0, 1) for c in (0, 1)])
+def test_untransform_inverts_every_symmetry(flips):
+    a = np.arange(2 * 5 * 5, dtype=np.float32).reshape(2, 5, 5)
+    back = untransform(torch.from_numpy(np.ascontiguousarray(transform(a, flips))), flips)
+    np.testing.assert_array_equal(back.numpy(), a)
+
+
+def test_round_odds_reach_ten_rounds_with_early_rounds_most_likely():
+    p = round_odds(10)
+    assert len(p) == 11 and np.isclose(p.sum(), 1) and p[10] > 0 and np.all(np.diff(p) < 0)
+
+
+def test_validation_reports_each_set(tmp_path):
+    items = micro_items(tmp_path, copies=(1, 1))
+    figures = make_validator(items, n_objects=1, max_clicks=2)(build_model(CONFIG), CONFIG)
+    assert figures["val_objects"] == 2 and figures["val_objects/a"] == figures["val_objects/b"] == 1
+    assert {"val_noc@85/a", "val_iou@1/b"} <= set(figures)
+
