@@ -29,10 +29,22 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--step", type=int, default=0, help="the step to record the figures at")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--calibrate", type=int, default=0,
+                        help="first recompute batch-norm statistics on this many training batches of 16")
     args = parser.parse_args()
     paths = build_cache(_training_images(args.data, None), args.cache, ModelConfig())
-    _, held_out = split_validation(load_cache(paths), args.val_fraction)
+    training, held_out = split_validation(load_cache(paths), args.val_fraction)
     net, config = load_model(args.weights)
+    if args.calibrate:
+        import numpy as np
+
+        from napari_cag.training.loop import TrainSettings, recalibrate_statistics
+        from napari_cag.training.sampler import TrainingSampler
+
+        rng = np.random.default_rng(args.seed)
+        recalibrate_statistics(net, TrainingSampler(training, config, rng), args.calibrate, 16, rng,
+                               TrainSettings(), config, "cpu")
+        net.eval()
     figures = make_validator(held_out, n_objects=args.val_objects, seed=args.seed)(net, config)
     Path(args.out).write_text(json.dumps({"step": args.step, "weights": args.weights, **figures}, indent=1))
     print(json.dumps(figures))

@@ -10,7 +10,7 @@ from napari_cag.model import build_model
 from napari_cag.predictor import choose_window
 from napari_cag.training.augment import jitter_image, transform, untransform
 from napari_cag.training.cache import build_cache, load_cache, split_validation
-from napari_cag.training.loop import round_odds
+from napari_cag.training.loop import P_NO_ROUND, round_odds
 from napari_cag.training.sampler import TrainingSampler
 from napari_cag.training.validation import make_validator
 
@@ -90,6 +90,8 @@ def test_untransform_inverts_every_symmetry(flips):
 def test_round_odds_reach_ten_rounds_with_early_rounds_most_likely():
     p = round_odds(10)
     assert len(p) == 11 and np.isclose(p.sum(), 1) and p[10] > 0 and np.all(np.diff(p) < 0)
+    assert p[0] == P_NO_ROUND  # untouched examples: the first-click state is never crowded out
+    assert round_odds(0).tolist() == [1.0]
 
 
 def test_validation_reports_each_set(tmp_path):

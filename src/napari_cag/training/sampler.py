@@ -40,7 +40,7 @@ P_SINGLE = 0.5             # share of examples that start as the protocol does: 
 P_WHOLE_MICRO = 0.15       # share of first views of micrographs on the whole image instead of a search window
 SEARCH_EXPAND = (1.1, 8.0) # search windows: this x the object's extent, log-uniform
 CLICK_MARGIN = 110         # px around the object where training clicks are drawn (D_OUT1 + NEG_BAND + 10)
-P_ZOOM = 0.8               # after a search window, zoom on the network's answer as at inference
+P_ZOOM = 0.5               # after a search window, zoom on the network's answer as at inference
 
 
 @dataclass
