@@ -136,7 +136,7 @@ def _evaluate(args) -> None:
 
     from .datasets import load_dataset
     from .evaluate import RandomWalkerSession, run_protocol, write_report
-    from .predictor import Predictor
+    from .predictor import SHIPPED, Predictor
     from .session import Session
 
     root, split = _data_spec(args.data)
@@ -149,7 +149,9 @@ def _evaluate(args) -> None:
                 return RandomWalkerSession(sample.image)
         else:
             options = {"refine": "none" if args.raw else args.refine, **options}
-            predictor = Predictor(path or None, device=args.device, respect_clicks=not args.raw, **options)
+            # a shipped model by name ("microscopy", "natural"), a weights file, or the choice by image
+            model = path or (name if name in SHIPPED else None)
+            predictor = Predictor(model, device=args.device, respect_clicks=not args.raw, **options)
 
             def factory(sample, predictor=predictor):
                 return Session(sample.image, model=predictor)
@@ -227,7 +229,8 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--data", required=True, help="dataset folder, optionally PATH:SPLIT")
     e.add_argument("--split", default=None)
     e.add_argument("--method", action="append", default=None,
-                   help="'default', 'random-walker', or NAME=PATH.safetensors, optionally followed by "
+                   help="'default' (the shipped model chosen per image), 'microscopy' or 'natural' (one shipped "
+                        "model for every image), 'random-walker', or NAME=PATH.safetensors, optionally followed by "
                         "',refine=R' and ',first_view=search|whole' (e.g. 'previous,refine=none,first_view=whole'"
                         " is the pipeline before refinement); repeat to compare")
     e.add_argument("--refine", default="auto", choices=["auto", "natural", "microscopy", "none"],

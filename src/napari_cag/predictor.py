@@ -31,9 +31,15 @@ from .refine import RefineSettings, graph_cut, keep_unclaimed, respect_clicks
 from .refine.clicks import INSIDE, OUTSIDE
 from .structure import ImageStructure
 
-__all__ = ["Window", "DEFAULT_WEIGHTS", "choose_window", "network_input", "Predictor", "select_device", "three_channels"]
+__all__ = ["Window", "DEFAULT_WEIGHTS", "SHIPPED", "choose_window", "network_input", "Predictor", "select_device",
+           "three_channels"]
 
-DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "cag_default.safetensors"
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+DEFAULT_WEIGHTS = WEIGHTS_DIR / "cag_default.safetensors"  # the first model, for every kind of image
+#: The shipped models by domain; ``model="auto"`` picks one per image (`napari_cag.domain.image_domain`).
+#: Each has a model card beside it (``<name>.md``). Photographs keep the first model until a
+#: natural-image model beats it (docs/RESULTS.md).
+SHIPPED = {"microscopy": WEIGHTS_DIR / "microscopy.safetensors", "natural": DEFAULT_WEIGHTS}
 IMAGE_MEAN, IMAGE_STD = 0.45, 0.25
 
 
@@ -163,10 +169,12 @@ class Predictor:
 
     Parameters
     ----------
-    model : path, (module, ModelConfig) or None
-        A ``.safetensors`` file saved by `napari_cag.model.save_model`, an
-        in-memory network with its configuration, or None for the shipped
-        default weights.
+    model : "auto", "microscopy", "natural", path, (module, ModelConfig) or None
+        ``"auto"`` (or None): the shipped model of each image's domain
+        (`SHIPPED`, `napari_cag.domain.image_domain`: grey, dark-background
+        and stained images are microscopy); a shipped model by name; a
+        ``.safetensors`` file saved by `napari_cag.model.save_model`; or an
+        in-memory network with its configuration.
     device : str, optional
         ``"cpu"``, ``"cuda"``, ``"mps"``; default: the best available.
     respect_clicks : bool
@@ -202,13 +210,31 @@ class Predictor:
         if first_view not in ("auto", "search", "whole"):
             raise ValueError(f"first_view must be 'auto', 'search' or 'whole', got {first_view!r}")
         self.first_view = first_view
-        if model is None:
-            model = DEFAULT_WEIGHTS
-        if isinstance(model, (str, Path)):
+        self._models: dict[str, tuple] = {}
+        self.auto = model is None or (isinstance(model, str) and model == "auto")
+        if self.auto:
+            self._use("microscopy")
+        elif isinstance(model, str) and model in SHIPPED:
+            self.net, self.config = load_model(SHIPPED[model], self.device)
+        elif isinstance(model, (str, Path)):
+            if not Path(model).is_file():
+                raise FileNotFoundError(f"model {str(model)!r} not found: neither a shipped model "
+                                        f"({', '.join(['auto', *SHIPPED])}) nor a weights file")
             self.net, self.config = load_model(model, self.device)
         else:
             net, self.config = model
             self.net = net.to(self.device).eval()
+
+    def _use(self, domain: str) -> None:
+        """In ``"auto"`` mode: switch to the shipped model of `domain` (loaded once)."""
+        if getattr(self, "domain", None) == domain:
+            return
+        if hasattr(self, "domain"):
+            self._models[self.domain] = (self.net, self.config)  # keeps a config set by the caller
+        if domain not in self._models:
+            self._models[domain] = load_model(SHIPPED[domain], self.device)
+        self.net, self.config = self._models[domain]
+        self.domain = domain
 
     def predict(
         self,
@@ -256,7 +282,9 @@ class Predictor:
             refine = self.refine if refine is None else check_refine(refine)
             first_click = self.config.auto_zoom and first is not None and fresh
             auto = (isinstance(refine, str) and refine == "auto") or (first_click and self.first_view == "auto")
-            domain = image_domain(image) if auto else None  # at most once per click
+            domain = image_domain(image) if auto or self.auto else None  # at most once per click
+            if self.auto:
+                self._use(domain)
             if first_click:
                 policy = self.first_view
                 if policy == "auto":

@@ -5,7 +5,9 @@ from __future__ import annotations
 from qtpy.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QSpinBox, QVBoxLayout, \
     QWidget
 
-DEFAULT_MODEL = "shipped default"
+DEFAULT_MODEL = "auto (by image)"  # the shipped model of the image's domain (napari_cag.domain)
+SHIPPED_CHOICES = ["microscopy", "natural"]
+CHOOSE_FILE = "choose a .safetensors file…"
 REFINE_CHOICES = ["auto", "natural", "microscopy", "none"]
 
 
@@ -16,7 +18,9 @@ class SettingsForm(QWidget):
         super().__init__()
         self.controller = controller
         self.model_box = QComboBox()
-        self.model_box.addItems([DEFAULT_MODEL, "choose a .safetensors file…"])
+        self.model_box.addItems([DEFAULT_MODEL, *SHIPPED_CHOICES, CHOOSE_FILE])
+        self.model_box.setToolTip("auto: the shipped microscopy model for grey, dark-background and stained "
+                                  "images, the natural-image model for photographs")
         if model:
             self.model_box.addItem(str(model))
             self.model_box.setCurrentText(str(model))
@@ -58,7 +62,7 @@ class SettingsForm(QWidget):
             signal.connect(self.changed)
 
     def _model_chosen(self, index: int) -> None:
-        if index == 1:
+        if self.model_box.itemText(index) == CHOOSE_FILE:
             path, _ = QFileDialog.getOpenFileName(self, "Model weights", "", "safetensors (*.safetensors)")
             if path:
                 self.model_box.addItem(path)

@@ -192,5 +192,10 @@ class InteractiveSegmentation(QWidget):
             c = self.controller
             if c.editing is not None:
                 self.status.setText(f"Editing object {c.editing}: click to refine it, C commits it back.")
+            elif c.image is None:
+                self.status.setText("Choose an image layer.")
             else:
-                self.status.setText("Ready: click on an object." if c.image is not None else "Choose an image layer.")
+                predictor = c._predictor
+                chosen = (f" Model: {predictor.domain}, chosen for this image."
+                          if predictor is not None and predictor.auto else "")
+                self.status.setText("Ready: click on an object." + chosen)

@@ -1,0 +1,83 @@
+"""The shipped models: one per domain, picked from the image, overridable everywhere."""
+
+import json
+
+
+import pytest
+from skimage import data
+
+from napari_cag import Session, segment
+from napari_cag.clicks import Click
+from napari_cag.data import nuclei_2d
+from napari_cag.predictor import SHIPPED, Predictor
+
+IMAGES = {"nuclei": lambda: nuclei_2d()[0], "astronaut": data.astronaut, "coffee": data.coffee,
+          "camera": data.camera}
+EXPECTED = {"nuclei": "microscopy", "astronaut": "natural", "coffee": "natural", "camera": "microscopy"}
+
+
+def shipped_name(predictor) -> str:
+    """Which shipped file the predictor's current network came from."""
+    return predictor.config.meta["name"]
+
+
+@pytest.mark.parametrize("domain", sorted(SHIPPED))
+def test_every_shipped_model_has_weights_a_config_and_a_model_card(domain):
+    weights = SHIPPED[domain]
+    assert weights.is_file() and weights.stat().st_size < 20 * 2**20
+    config = json.loads(weights.with_suffix(".json").read_text())
+    card = weights.with_suffix(".md").read_text()
+    for heading in ("Trained on", "Recipe", "Measured", "Not for", "Parameters", "FLOPs"):
+        assert heading in card, f"{weights.with_suffix('.md').name} lacks {heading!r}"
+    assert config["meta"]["name"] == weights.stem
+
+
+def test_shipped_models_share_the_structure_settings():
+    configs = [json.loads(w.with_suffix(".json").read_text()) for w in SHIPPED.values()]
+    assert len({(c["n_segments"], c["max_superpixel_area"]) for c in configs}) == 1  # one cache per image
+
+
+@pytest.mark.parametrize("name", sorted(IMAGES))
+def test_auto_picks_the_model_of_the_image_domain(name):
+    image = IMAGES[name]()
+    session = Session(image)
+    h, w = image.shape[:2]
+    session.add_click(h // 2, w // 2)
+    assert session.predictor.domain == EXPECTED[name]
+    assert shipped_name(session.predictor) == SHIPPED[EXPECTED[name]].stem
+
+
+def test_one_predictor_switches_models_between_images():
+    predictor = Predictor()
+    for name in ("nuclei", "astronaut", "nuclei"):
+        image = IMAGES[name]()
+        Session(image, model=predictor).add_click(image.shape[0] // 2, image.shape[1] // 2)
+        assert shipped_name(predictor) == SHIPPED[EXPECTED[name]].stem
+    assert len(predictor._models) == 2  # each loaded once
+
+
+@pytest.mark.parametrize("override", ["natural", "microscopy"])
+def test_the_user_can_override_the_choice(override):
+    image = IMAGES["nuclei"]()
+    session = Session(image, model=override)
+    session.add_click(256, 256)
+    assert shipped_name(session.predictor) == SHIPPED[override].stem
+    mask = segment(image, [Click(256, 256)], model=override)
+    assert mask.shape == image.shape
+
+
+def test_an_unknown_model_name_is_a_clear_error():
+    with pytest.raises(FileNotFoundError, match="not found"):
+        Predictor("microscopy-v9")
+
+
+def test_evaluate_takes_a_shipped_model_by_name(tmp_path):
+    from napari_cag.cli import main
+    from test_cli import labels_dataset
+
+    root = labels_dataset(tmp_path / "cells")
+    out = tmp_path / "eval"
+    main(["evaluate", "--data", f"{root}:val.txt", "--method", "natural", "--method", "default",
+          "--max-clicks", "1", "--out", str(out)])
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["methods"]) == {"natural", "default"}
