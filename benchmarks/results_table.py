@@ -30,6 +30,20 @@ def table(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def compact(summaries: list[dict]) -> str:
+    """One table for several datasets: a row per dataset and method, with each run's command below."""
+    lines = ["| dataset | method | objects | NoC@85 | NoC@90 | never reached 85 / 90 | mIoU after 1 / 3 / 5 clicks |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for summary in summaries:
+        for name, s in summary["methods"].items():
+            m = s["mean_iou"]
+            curve = " / ".join(f"{m[k - 1]:.3f}" for k in (1, 3, 5) if k <= len(m))
+            lines.append(f"| {summary['dataset']} | {name} | {s['n_objects']} | {s['noc@85']:.2f} | "
+                         f"{s['noc@90']:.2f} | {s['failures@85']} / {s['failures@90']} | {curve} |")
+    commands = "\n".join(f"- `{s['command']}`" for s in summaries)
+    return "\n".join(lines) + "\n\nCommands:\n\n" + commands
+
+
 def _load(spec: str) -> tuple[Path, dict]:
     """A run folder and its summary; ``A+B+...`` joins the methods of several runs of one dataset."""
     runs = [Path(p) for p in spec.split("+")]
@@ -54,10 +68,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", help="folders written by napari-cag evaluate; A+B joins runs")
     parser.add_argument("--write", type=Path)
+    parser.add_argument("--section", default="accuracy", help="the RESULTS.md block to replace")
+    parser.add_argument("--script", default="benchmarks/evaluate_pipeline.sh", help="what produced the runs")
+    parser.add_argument("--compact", action="store_true", help="one table, a row per dataset and method")
     args = parser.parse_args()
-    parts = [f"_Measured {datetime.date.today().isoformat()} on {machine()} with `bash benchmarks/evaluate_pipeline.sh` "
+    extra = f" --section {args.section} --script {args.script}" + (" --compact" if args.compact else "")
+    parts = [f"_Measured {datetime.date.today().isoformat()} on {machine()} with `bash {args.script}` "
              f"(tables: `python benchmarks/results_table.py {' '.join(str(r) for r in args.runs)} "
-             f"--write docs/RESULTS.md`)._"]
+             f"--write docs/RESULTS.md{extra if args.section != 'accuracy' else ''}`)._"]
+    if args.compact:
+        parts.append(compact([_load(spec)[1] for spec in args.runs]))
+        body = "\n\n".join(parts)
+        print(body)
+        if args.write:
+            write_section(args.write, args.section, args.section, body)
+        return
     for spec in args.runs:
         run, summary = _load(spec)
         dataset = summary["dataset"]
@@ -70,7 +95,7 @@ def main() -> None:
     body = "\n\n".join(parts)
     print(body)
     if args.write:
-        write_section(args.write, "accuracy", "Accuracy (NoC protocol)", body)
+        write_section(args.write, args.section, "Accuracy (NoC protocol)", body)
 
 
 if __name__ == "__main__":

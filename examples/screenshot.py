@@ -3,8 +3,8 @@
 Run ``xvfb-run -a python examples/screenshot.py [--model PATH] [--out PATH]``
 (or without ``xvfb-run`` on a desktop). The clicks are those of the simulated
 user (`napari_cag.simulate.next_click`): one at the centre of a nucleus, then
-up to two where the preview is most wrong. Two nuclei are committed; the third
-stays in preview with its clicks on display.
+up to two where the preview is most wrong. Six nuclei are committed; the
+seventh stays in preview with its clicks on display.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def pick_nuclei(truth: np.ndarray, n: int = 3) -> np.ndarray:
     return ids[whole][np.argsort(sizes[whole])[::-1][:n]]
 
 
-def take_screenshot(out="docs/screenshot.png", *, model=None, viewer=None, n_commit: int = 2,
+def take_screenshot(out="docs/screenshot.png", *, model=None, viewer=None, n_commit: int = 6,
                     n_clicks: int = 3) -> Path:
     """Click on ``n_commit + 1`` nuclei as a user would, commit `n_commit`, save the window to `out`.
 
