@@ -42,8 +42,8 @@ def main() -> None:
         from napari_cag.training.sampler import TrainingSampler
 
         rng = np.random.default_rng(args.seed)
-        recalibrate_statistics(net, TrainingSampler(training, config, rng), args.calibrate, 16, rng,
-                               TrainSettings(), config, "cpu")
+        recalibrate_statistics(net, TrainingSampler(training, config, rng), args.calibrate, rng,
+                               TrainSettings(batch_size=16), config, "cpu")
         net.eval()
     figures = make_validator(held_out, n_objects=args.val_objects, seed=args.seed)(net, config)
     Path(args.out).write_text(json.dumps({"step": args.step, "weights": args.weights, **figures}, indent=1))

@@ -22,8 +22,9 @@ def _data_spec(spec: str) -> tuple[Path, str | None]:
     return Path(path), split or None
 
 
-def _training_images(specs: list[str], max_images: int | None):
-    """Yield ``(name, image, objects, ignore, microscopy)`` for the training cache."""
+def _training_images(specs: list[str], max_images: int | None, part: int = 0, parts: int = 1):
+    """Yield ``(name, image, objects, ignore, microscopy)`` for the training cache: of every `parts`
+    images, the one at `part` (the others are not read)."""
     import numpy as np
 
     from .datasets import load_dataset
@@ -31,6 +32,7 @@ def _training_images(specs: list[str], max_images: int | None):
     from .image import normalize_image
     from .predictor import three_channels
 
+    index = -1
     for spec in specs:
         root, split = _data_spec(spec)
         if root.name.lower() in EVALUATION_SETS or (split and split.startswith(("val", "holdout"))):
@@ -40,25 +42,25 @@ def _training_images(specs: list[str], max_images: int | None):
             if sample.image_path in seen:
                 continue
             seen.add(sample.image_path)
+            if max_images and count >= max_images:
+                break
+            count += 1
+            index += 1
+            if index % parts != part:
+                continue
             loaded = sample.load()
             objects = loaded.instances if loaded.instances is not None else loaded.mask.astype(np.int32)
             ignore = loaded.ignore if loaded.ignore is not None and loaded.ignore.any() else None
             domain = SET_DOMAINS.get(root.name) or image_domain(three_channels(normalize_image(loaded.image)))
             yield (f"{root.name}/{sample.image_path.stem}", loaded.image, objects, ignore, domain == "microscopy")
-            count += 1
-            if max_images and count >= max_images:
-                break
 
 
 def _cache_part(specs: list[str], cache: str, max_images, part: int, parts: int) -> int:
     """Worker of `_cache`: every `parts`-th training image, from `part` on."""
-    import itertools
-
     from .model import ModelConfig
     from .training.cache import build_cache
 
-    images = itertools.islice(_training_images(specs, max_images), part, None, parts)
-    return len(build_cache(images, cache, ModelConfig()))
+    return len(build_cache(_training_images(specs, max_images, part, parts), cache, ModelConfig()))
 
 
 def _cache(args) -> None:

@@ -211,6 +211,7 @@ class Predictor:
             raise ValueError(f"first_view must be 'auto', 'search' or 'whole', got {first_view!r}")
         self.first_view = first_view
         self._models: dict[str, tuple] = {}
+        self.domain: str | None = None  # in "auto" mode: the domain whose model is in use
         self.auto = model is None or (isinstance(model, str) and model == "auto")
         if self.auto:
             self._use("microscopy")
@@ -227,9 +228,9 @@ class Predictor:
 
     def _use(self, domain: str) -> None:
         """In ``"auto"`` mode: switch to the shipped model of `domain` (loaded once)."""
-        if getattr(self, "domain", None) == domain:
+        if self.domain == domain:
             return
-        if hasattr(self, "domain"):
+        if self.domain is not None:
             self._models[self.domain] = (self.net, self.config)  # keeps a config set by the caller
         if domain not in self._models:
             self._models[domain] = load_model(SHIPPED[domain], self.device)
