@@ -11,13 +11,19 @@ from napari_cag._napari.layers import OBJECTS, POINTS, PREVIEW  # noqa: E402
 from napari_cag.metrics import iou  # noqa: E402
 
 
-def test_shift_click_loads_a_committed_object_and_commit_writes_it_back(docked, discs, settle):
-    image, truth = discs
+def commit_one(docked, image, settle, at):
+    """``(viewer, widget, controller)`` with the object under `at` clicked and committed as id 1."""
     viewer, widget = docked(image)
     c = widget.controller
-    c.add_click((65, 62), True)
+    c.add_click(at, True)
     c.commit()
     settle(widget)
+    return viewer, widget, c
+
+
+def test_shift_click_loads_a_committed_object_and_commit_writes_it_back(docked, discs, settle):
+    image, truth = discs
+    viewer, widget, c = commit_one(docked, image, settle, (65, 62))
     objects = viewer.layers[OBJECTS]
     objects.data[26:33, 26:33] = 7  # a nucleus drawn too small, by hand, as id 7
     objects.refresh()
@@ -46,11 +52,7 @@ def test_shift_click_loads_a_committed_object_and_commit_writes_it_back(docked, 
 
 def test_shift_click_on_the_background_edits_nothing(docked, discs, settle):
     image, _ = discs
-    viewer, widget = docked(image)
-    c = widget.controller
-    c.add_click((65, 62), True)
-    c.commit()
-    settle(widget)
+    viewer, widget, c = commit_one(docked, image, settle, (65, 62))
     mouse_click(viewer.layers[POINTS], (5, 5), modifiers=["Shift"])
     settle(widget)
     assert c.editing is None and len(viewer.layers[POINTS].data) == 0
@@ -58,11 +60,7 @@ def test_shift_click_on_the_background_edits_nothing(docked, discs, settle):
 
 def test_reset_drops_an_edit_and_leaves_the_object_as_committed(docked, discs, settle):
     image, _ = discs
-    viewer, widget = docked(image)
-    c = widget.controller
-    c.add_click((30, 30), True)
-    c.commit()
-    settle(widget)
+    viewer, widget, c = commit_one(docked, image, settle, (30, 30))
     committed = viewer.layers[OBJECTS].data.copy()
     mouse_click(viewer.layers[POINTS], (30, 30), modifiers=["Shift"])
     mouse_click(viewer.layers[POINTS], (65, 62))

@@ -25,17 +25,23 @@ def ball_stack():
     return stack, truth
 
 
-def propagating(widget):
-    return widget.controller._propagation is not None or widget.controller._propagate_pending
-
-
-def test_propagate_carries_the_committed_object_both_ways_in_one_undo_step(docked, settle, qtbot):
+def clicked_ball(docked, settle):
+    """``(viewer, widget, controller, truth)``: the ball stack docked, a click on the ball on slice 2."""
     stack, truth = ball_stack()
     viewer, widget = docked(stack)
     c = widget.controller
     viewer.dims.set_current_step(0, 2)
     settle(widget)
     c.add_click((2, 40, 44), True)
+    return viewer, widget, c, truth
+
+
+def propagating(widget):
+    return widget.controller._propagation is not None or widget.controller._propagate_pending
+
+
+def test_propagate_carries_the_committed_object_both_ways_in_one_undo_step(docked, settle, qtbot):
+    viewer, widget, c, truth = clicked_ball(docked, settle)
     press_key(viewer, "C")
     press_key(viewer, "G")  # right after the commit: it propagates once the commit is written
     qtbot.waitUntil(lambda: not propagating(widget), timeout=60_000)
@@ -62,12 +68,7 @@ def test_propagate_can_be_cancelled(docked, settle, qtbot, monkeypatch):
             yield item
 
     monkeypatch.setattr(core, "propagate", slow)
-    stack, truth = ball_stack()
-    viewer, widget = docked(stack)
-    c = widget.controller
-    viewer.dims.set_current_step(0, 2)
-    settle(widget)
-    c.add_click((2, 40, 44), True)
+    viewer, widget, c, truth = clicked_ball(docked, settle)
     c.commit()
     widget.buttons["Propagate [G]"].click()
     qtbot.waitUntil(lambda: c._propagation is not None, timeout=30_000)
