@@ -6,9 +6,10 @@ imports neither Qt nor napari.
 """
 
 from . import guidance
+from .adaptation import Adaptation, adapt
 from .clicks import Click
 from .session import Session, segment
 from .structure import ImageStructure, compute_structure
 
-__all__ = ["Click", "ImageStructure", "Session", "compute_structure", "guidance", "segment"]
+__all__ = ["Adaptation", "Click", "ImageStructure", "Session", "adapt", "compute_structure", "guidance", "segment"]
 __version__ = "0.1.0"

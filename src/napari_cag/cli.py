@@ -1,4 +1,4 @@
-"""Command line: ``napari-cag train``, ``napari-cag evaluate`` and ``napari-cag demo``."""
+"""Command line: ``napari-cag train``, ``evaluate``, ``adapt``, ``cache`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def _train(args) -> None:
     guidance = GUIDANCE_PRESETS[args.guidance]
     config = ModelConfig(arch=args.arch, guidance=guidance, iterative=args.guidance.count("iter") > 0,
                          input_size=args.input_size, width=args.width, stride=args.stride,
-                         meta={"trained_on": args.data, "command": "napari-cag " + shlex.join(sys.argv[1:])})
+                         meta={"trained_on": args.data, "command": "napari-cag " + shlex.join(args.argv)})
     with tqdm(desc="caching structures", unit="image") as bar:
         paths = build_cache(_training_images(args.data, args.max_images), args.cache, config, bar.update)
     items = load_cache(paths)
@@ -162,12 +162,49 @@ def _evaluate(args) -> None:
             results[name] = run_protocol(samples, factory, max_clicks=args.max_clicks,
                                          stop_at=args.stop_at, progress=lambda r: bar.update(1))
     summary = write_report(results, args.out, dataset=f"{root.name}{':' + split if split else ''}",
-                           command="napari-cag " + shlex.join(sys.argv[1:]), max_clicks=args.max_clicks)
+                           command="napari-cag " + shlex.join(args.argv), max_clicks=args.max_clicks)
     for name, s in summary["methods"].items():
         print(f"{name}: NoC@85 {s['noc@85']:.2f}  NoC@90 {s['noc@90']:.2f}  "
               f"(never reached: {s['failures@85']} / {s['failures@90']} of {s['n_objects']})  "
               f"IoU@1 {s['mean_iou'][0]:.3f}  IoU@5 {s['mean_iou'][min(4, len(s['mean_iou']) - 1)]:.3f}")
     print(f"report: {Path(args.out) / 'summary.json'}")
+
+
+def _adapt(args) -> None:
+    """Adapt a model to a folder of the user's images and labels."""
+    import numpy as np
+    from tqdm import tqdm
+
+    from . import adaptation
+    from .datasets import load_dataset, read_image, read_mask
+
+    if Path(args.out).suffix != ".safetensors":
+        raise SystemExit(f"--out must name a .safetensors file, got {args.out}")
+    samples = load_dataset(args.data, layout="images-labels")
+    pairs = {s.image_path: s.mask_path for s in samples}
+    images = [read_image(p) for p in pairs]
+    labels = [read_mask(p).astype(np.int32) for p in pairs.values()]
+    if args.objects is not None:  # a seeded subset, as if only these had been committed
+        ids = [(k, i) for k, lab in enumerate(labels) for i in np.unique(lab) if i]
+        keep = {ids[j] for j in np.random.default_rng(args.seed).permutation(len(ids))[:args.objects]}
+        for k, lab in enumerate(labels):
+            lab[~np.isin(lab, [i for kk, i in keep if kk == k])] = 0
+    bars: dict = {}
+
+    def progress(phase, done, total):
+        bar = bars.get(phase) or bars.setdefault(phase, tqdm(total=total, desc=phase))
+        bar.n = done
+        bar.refresh()
+
+    result = adaptation.adapt(args.model, images, labels, steps=args.steps, seconds=args.seconds, seed=args.seed,
+                              check=not args.no_check, progress=progress, device=args.device)
+    for bar in bars.values():
+        bar.close()
+    print(result.message)
+    if not result.adapted:
+        raise SystemExit(f"nothing written to {args.out}: the base model is the better one")
+    result.config.meta["command"] = "napari-cag " + shlex.join(args.argv)
+    print(f"model: {result.save(args.out)}")
 
 
 def _demo(args) -> None:
@@ -248,6 +285,20 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--out", default="runs/eval")
     e.set_defaults(func=_evaluate)
 
+    a = sub.add_parser("adapt", help="fine-tune a model on your own labelled objects (images/ + labels/)")
+    a.add_argument("--model", default="auto", help="'auto' (by the first image), 'microscopy', 'natural' or a "
+                                                   "weights file")
+    a.add_argument("--data", required=True, help="folder of images/ and labels/ (instance label images)")
+    a.add_argument("--out", required=True, help="the adapted model, a .safetensors file (its .json beside it)")
+    a.add_argument("--steps", type=int, default=40)
+    a.add_argument("--seconds", type=float, default=None, help="stop training after this long")
+    a.add_argument("--objects", type=int, default=None, help="use only this many objects (a seeded subset)")
+    a.add_argument("--seed", type=int, default=0)
+    a.add_argument("--no-check", action="store_true",
+                   help="train on every object and keep the result (no held-back objects to check it on)")
+    a.add_argument("--device", default="cpu")
+    a.set_defaults(func=_adapt)
+
     d = sub.add_parser("demo", help="headless session on the bundled nuclei: PNG + IoU")
     d.add_argument("--out", default="napari-cag-demo.png")
     d.add_argument("--objects", type=int, default=6)
@@ -257,6 +308,7 @@ def main(argv: list[str] | None = None) -> None:
     d.set_defaults(func=_demo)
 
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for the commands written into reports
     if args.command == "evaluate" and not args.method:
         args.method = ["default"]
     args.func(args)

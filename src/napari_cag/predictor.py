@@ -173,8 +173,9 @@ class Predictor:
         ``"auto"`` (or None): the shipped model of each image's domain
         (`SHIPPED`, `napari_cag.domain.image_domain`: grey, dark-background
         and stained images are microscopy); a shipped model by name; a
-        ``.safetensors`` file saved by `napari_cag.model.save_model`; or an
-        in-memory network with its configuration.
+        ``.safetensors`` file saved by `napari_cag.model.save_model`; an
+        in-memory network with its configuration; or what `napari_cag.adapt`
+        returns.
     device : str, optional
         ``"cpu"``, ``"cuda"``, ``"mps"``; default: the best available.
     respect_clicks : bool
@@ -223,7 +224,8 @@ class Predictor:
                                         f"({', '.join(['auto', *SHIPPED])}) nor a weights file")
             self.net, self.config = load_model(model, self.device)
         else:
-            net, self.config = model
+            # (module, ModelConfig), or what has both (an `napari_cag.adaptation.Adaptation`)
+            net, self.config = (model.net, model.config) if hasattr(model, "config") else model
             self.net = net.to(self.device).eval()
 
     def _use(self, domain: str) -> None:

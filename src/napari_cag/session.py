@@ -98,6 +98,7 @@ class Session:
             max_side=max(max_side, 16), tile=tile, structure=structure,
         )
         self._steps: list[_Step] = []
+        self._committed: list[tuple[tuple[slice, slice], np.ndarray]] = []  # each commit's box and mask
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -204,9 +205,43 @@ class Session:
         if labels.shape != self.shape:
             raise ValueError(f"labels have shape {labels.shape}, the image is {self.shape}")
         out = labels.copy()
-        paint_mask(out, (), self.mask, overwrite=overwrite)
+        mask = self.mask
+        paint_mask(out, (), mask, overwrite=overwrite)
+        box = mask_box(mask)
+        if box is not None:
+            box = (slice(box[0], box[2] + 1), slice(box[1], box[3] + 1))
+            self._committed.append((box, mask[box].copy()))
         self.reset()
         return out
+
+    @property
+    def committed(self) -> np.ndarray:
+        """The objects committed in this session as a label image, ``(H, W)`` int32 (ids 1, 2, ...
+        in commit order; a later object keeps the pixels it shares with an earlier one)."""
+        out = np.zeros(self.shape, np.int32)
+        for k, (box, mask) in enumerate(self._committed):
+            out[box][mask] = k + 1
+        return out
+
+    def adapt(self, **kwargs):
+        """Adapt this session's model to the objects committed in it (`napari_cag.adapt`,
+        whose keywords pass through), and use the result for the next clicks.
+
+        Returns
+        -------
+        Adaptation
+            Whether the model changed, and the clicks needed on the held-back objects before and
+            after; when adapting did not help, this session keeps its model.
+        """
+        from .adaptation import adapt
+        from .predictor import Predictor
+
+        result = adapt(self.predictor, self.views.image, self.committed, device=str(self.predictor.device), **kwargs)
+        if result.adapted:
+            old = self.predictor
+            self.predictor = Predictor(result, device=str(old.device), respect_clicks=old.respect_clicks,
+                                       refine=old.refine, first_view=old.first_view, threads=old.threads)
+        return result
 
     def propagate(self, stack, index: int, **kwargs) -> np.ndarray:
         """Carry the current mask through the neighbouring slices of `stack`: ``(Z, H, W)`` bool.
