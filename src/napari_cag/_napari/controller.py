@@ -21,6 +21,7 @@ from . import layers as L
 from .layers import NEGATIVE, OBJECTS, POINTS, POSITIVE, PREVIEW  # noqa: F401 (the widget's layer names)
 from .ops import Op, apply_ops
 from .actions import ActionsMixin
+from .adapting import AdaptingMixin
 from .propagation import PropagationMixin
 from .results import ResultsMixin
 from .translate import SliceIndex, image_plane
@@ -38,9 +39,10 @@ class Settings:
     overwrite: bool = False
     show_guidance: bool = False
     refine: str = "auto"       # full-resolution refinement: auto (by the image), natural, microscopy, none
+    adapt_steps: int = 40      # training steps of "Adapt to my objects"
 
 
-class Controller(ActionsMixin, ResultsMixin, PropagationMixin):
+class Controller(ActionsMixin, ResultsMixin, PropagationMixin, AdaptingMixin):
     """Interactive segmentation state of one viewer.
 
     `status(text)`, `busy(flag)` and `progress(done, total)` (None, None: finished) report to the widget.
@@ -57,6 +59,7 @@ class Controller(ActionsMixin, ResultsMixin, PropagationMixin):
         self.editing: int | None = None  # id of the committed object being edited
         self.edits: list = []        # LabelsEdit of each commit, for Undo commit
         self._predictor = None
+        self.adaptations: dict = {}  # model-box entry -> the `Adaptation` it names
         self._ops: deque[Op] = deque()
         self._worker = None
         self._objects = None
@@ -130,7 +133,8 @@ class Controller(ActionsMixin, ResultsMixin, PropagationMixin):
         self._ops.clear()
         self.status, self.busy, self.progress = (lambda text: None), (lambda busy: None), (lambda d, t: None)
         deadline = time.monotonic() + timeout
-        for worker in (self._worker, self._propagation):  # kept referenced until they have returned
+        # kept referenced until they have returned; an adaptation stops at its next training step
+        for worker in (self._worker, self._propagation, self._adapting):
             if worker is not None:
                 worker.quit()  # it stops at the next operation or slice
                 while worker.is_running and time.monotonic() < deadline:
@@ -182,7 +186,7 @@ class Controller(ActionsMixin, ResultsMixin, PropagationMixin):
         from ..session import Session
 
         if self._predictor is None:
-            self._predictor = Predictor(self.settings.model, device=self.settings.device)
+            self._predictor = Predictor(self.model_choice(), device=self.settings.device)
         # scale-aware factors apply to models trained with scale-aware maps, and to the display
         self._predictor.config = replace(self._predictor.config, f=self.settings.f, f2=self.settings.f2)
         return Session(plane, model=self._predictor, contrast_limits=limits, n_segments=self.settings.n_segments,

@@ -54,7 +54,7 @@ class PropagationMixin:
             show_info(f"napari-cag: object {last.label} is not on slice {z} any more; nothing to propagate")
             return
         kwargs = {"min_overlap": 0.5, "contrast_limits": None if self.image.rgb else tuple(self.image.contrast_limits)}
-        kwargs.update({"predictor": self._predictor} if self._predictor is not None else {"model": self.settings.model})
+        kwargs.update({"predictor": self._predictor} if self._predictor is not None else {"model": self.model_choice()})
         volume = self._objects[prefix] if prefix else self._objects
         self._run = {"label": last.label, "prefix": prefix, "edit": LabelsEdit(prefix, volume.copy(), last.label),
                      "labels": self._objects, "done": 0, "total": stack.shape[0] - 1}

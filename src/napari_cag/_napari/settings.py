@@ -71,6 +71,13 @@ class SettingsForm(QWidget):
                 self.model_box.setCurrentIndex(0)
         self.changed()
 
+    def add_choice(self, text: str) -> None:
+        """Offer `text` as a model (an adapted one) and use it from now on."""
+        if self.model_box.findText(text) < 0:
+            self.model_box.addItem(text)
+        self.model_box.setCurrentText(text)
+        self.changed()
+
     def changed(self, *args) -> None:
         s = self.controller.settings
         model = self.model_box.currentText()

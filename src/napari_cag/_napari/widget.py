@@ -8,6 +8,7 @@ from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QComboBox, QFormLayout, QGridLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, \
     QWidget
 
+from .adapt_panel import AdaptPanel
 from .channels import ChannelPicker, channel_names, channels_last, show_composite
 from .controller import Controller
 from .keys import SHORTCUTS, help_text
@@ -45,6 +46,7 @@ class InteractiveSegmentation(QWidget):
         self.model_box, self.overwrite, self.guidance = (self.settings.model_box, self.settings.overwrite,
                                                          self.settings.guidance)
         self._settings_changed = self.settings.changed
+        self.adapting = AdaptPanel(c, self.settings)
 
         self.image_box = QComboBox()
         self.channels = ChannelPicker()
@@ -63,10 +65,11 @@ class InteractiveSegmentation(QWidget):
             button = self.buttons[name] = QPushButton(name)
             button.clicked.connect(action)
             grid.addWidget(button, i // 2, i % 2)
+        self.buttons["Undo commit"].clicked.connect(self.adapting.refresh)
         help_label = QLabel(HELP)
         help_label.setWordWrap(True)
         layout = QVBoxLayout(self)
-        for item in (form, self.settings, self.polarity, grid, help_label, self.progress, self.status):
+        for item in (form, self.settings, self.polarity, grid, self.adapting, help_label, self.progress, self.status):
             (layout.addLayout if isinstance(item, QGridLayout | QFormLayout) else layout.addWidget)(item)
         layout.addStretch()
 
@@ -177,6 +180,7 @@ class InteractiveSegmentation(QWidget):
         if index != self._leading:
             self._leading = index
             self.controller.slice_changed()
+            self.adapting.refresh()
 
     def _progress(self, done, total) -> None:
         """A propagation's progress (None, None: it ended); its button cancels it meanwhile."""
@@ -184,6 +188,8 @@ class InteractiveSegmentation(QWidget):
         self.buttons["Propagate [G]"].setText("Cancel propagation [G]" if running else "Propagate [G]")
         self.progress.setRange(0, max(total or 1, 1))
         self.progress.setValue(done if running else 1)
+        if not running:
+            self.adapting.refresh()  # a propagation is a commit too
 
     def _busy(self, busy: bool) -> None:
         self.progress.setRange(0, 0 if busy else 1)
@@ -198,4 +204,7 @@ class InteractiveSegmentation(QWidget):
                 predictor = c._predictor
                 chosen = (f" Model: {predictor.domain}, chosen for this image."
                           if predictor is not None and predictor.auto else "")
-                self.status.setText("Ready: click on an object." + chosen)
+                ready = "Ready: click on an object." + chosen
+                self.status.setText(f"{c.notice}. {ready}" if c.notice else ready)
+                c.notice = None  # the adaptation's result, kept over the preparation it caused
+            self.adapting.refresh()
