@@ -58,7 +58,8 @@ def main(argv=None) -> dict:
     p.add_argument("--data", required=True, help="an images/ + labels/ set")
     p.add_argument("--model", default="natural", help="the base model (a shipped name or a weights file)")
     p.add_argument("--counts", type=int, nargs="+", default=[5, 10, 20, 50])
-    p.add_argument("--steps", type=int, default=40)
+    p.add_argument("--steps", type=int, default=None, help="training steps (default: adapt's)")
+    p.add_argument("--lr", type=float, default=None, help="learning rate (default: adapt's)")
     p.add_argument("--same-image", type=int, default=20, help="evaluation objects on the adaptation image")
     p.add_argument("--other-images", type=int, default=2)
     p.add_argument("--per-other", type=int, default=10, help="evaluation objects per other image")
@@ -100,13 +101,14 @@ def main(argv=None) -> dict:
         raise SystemExit(f"{stem} has {len(ids)} objects, fewer than {max(args.counts)} + {args.same_image}")
 
     t = time.perf_counter()
-    report = {"data": root.name, "image": stem, "model": args.model, "steps": args.steps, "seed": args.seed,
+    report = {"data": root.name, "image": stem, "model": args.model, "steps": args.steps, "lr": args.lr, "seed": args.seed,
               "base": _noc(base, groups, structures, args.max_clicks), "adapted": {}}
     print(f"base: {json.dumps({g: round(v['noc@85'], 2) for g, v in report['base'].items()})} "
           f"({time.perf_counter() - t:.0f} s)")
     for n in args.counts:
         committed = np.where(np.isin(labels, ids[:n]), labels, 0)
-        result = adapt(base, image, committed, steps=args.steps, seed=args.seed)
+        options = {k: v for k, v in (("steps", args.steps), ("lr", args.lr)) if v is not None}
+        result = adapt(base, image, committed, seed=args.seed, **options)
         figures = _noc(result, groups, structures, args.max_clicks)
         report["adapted"][str(n)] = {"adapted": result.adapted, "seconds": result.seconds, "message": result.message,
                                      "held_back_noc": [result.noc_before, result.noc_after], **figures}

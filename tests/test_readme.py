@@ -1,5 +1,6 @@
 """The README's Python blocks run, in order, as a reader would paste them (shipped weights)."""
 
+import os
 import re
 from pathlib import Path
 
@@ -20,13 +21,20 @@ def test_python_blocks_are_found():
 
 
 @pytest.fixture(scope="module")
-def readme_namespace():
-    """The namespace after running every Python block of the README in one session."""
+def readme_namespace(tmp_path_factory):
+    """The namespace after running every Python block of the README in one session (in a fresh
+    folder, as the blocks write files)."""
     blocks = python_blocks(README.read_text(encoding="utf-8"))
     assert len(blocks) >= 2
     namespace = {"__name__": "__readme__"}
-    for k, code in enumerate(blocks, 1):
-        exec(compile(code, f"README.md python block {k}", "exec"), namespace)  # later blocks use earlier names
+    here = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("readme"))
+    try:
+        for k, code in enumerate(blocks, 1):
+            exec(compile(code, f"README.md python block {k}", "exec"), namespace)  # later blocks use earlier names
+        namespace["cwd"] = Path.cwd()
+    finally:
+        os.chdir(here)
     return namespace
 
 
@@ -63,3 +71,14 @@ def test_readme_propagation_block_finds_the_object(readme_namespace):
     obj = truth3d == truth3d[13, 41, 36]
     assert truth3d[13, 41, 36] > 0 and volume.shape == truth3d.shape
     assert (volume & obj).sum() / (volume | obj).sum() > 0.5  # 0.73 measured (shipped weights, 2026-12-01)
+
+
+def test_readme_adapt_block_saves_a_model_that_loads(readme_namespace):
+    from napari_cag.model import load_model
+
+    ns = readme_namespace
+    result = ns["result"]
+    assert result.objects + result.held_back == 20 and result.steps == 10
+    assert result.message.startswith(("adapted on 15 objects", "kept the base model"))
+    net, config = load_model(ns["cwd"] / "my_nuclei.safetensors")
+    assert config.meta["name"].endswith("-adapted") == result.adapted
