@@ -21,19 +21,6 @@ from pathlib import Path
 import numpy as np
 
 
-class _Obj:
-    """An object of a label image, in the sample interface of `run_protocol`."""
-
-    def __init__(self, key, image, labels, object_id):
-        self.image_path, self.name, self.image = key, f"{key}#{object_id}", image
-        self._labels, self._id = labels, object_id
-
-    def load(self):
-        from napari_cag.datasets import LoadedSample
-
-        return LoadedSample(self.image, self._labels == self._id, None, None)
-
-
 def _noc(model, groups, structures, max_clicks):
     """NoC@85 and the mean IoU curve per group of objects (each group from one or more images)."""
     from napari_cag.evaluate import run_protocol
@@ -71,6 +58,7 @@ def main(argv=None) -> dict:
 
     from napari_cag import adapt
     from napari_cag.datasets import read_image, read_mask
+    from napari_cag.evaluate import LabelledObject
     from napari_cag.image import normalize_image
     from napari_cag.model import load_model
     from napari_cag.predictor import SHIPPED, three_channels
@@ -92,9 +80,9 @@ def main(argv=None) -> dict:
         ids = rng.permutation([i for i in np.unique(labels) if i])
         data[stem] = (image, labels, ids)
         if k == 0:
-            groups["same image"] = [_Obj(stem, image, labels, int(i)) for i in ids[max(args.counts):][:args.same_image]]
+            groups["same image"] = [LabelledObject(stem, image, labels, int(i)) for i in ids[max(args.counts):][:args.same_image]]
         else:
-            groups["other images"] += [_Obj(stem, image, labels, int(i)) for i in ids[:args.per_other]]
+            groups["other images"] += [LabelledObject(stem, image, labels, int(i)) for i in ids[:args.per_other]]
     stem = stems[0]
     image, labels, ids = data[stem]
     if len(ids) < max(args.counts) + args.same_image:

@@ -24,6 +24,7 @@ import numpy as np
 __all__ = ["Adaptation", "adapt", "MIN_OBJECTS"]
 
 MIN_OBJECTS = 5  # fewer objects than this cannot be split into training and held-back ones
+MAX_HELD_BACK = 10  # the check runs the NoC protocol on at most this many objects, twice
 
 
 @dataclass
@@ -81,55 +82,50 @@ class Adaptation:
         return save_model(path, self.net, self.config)
 
 
-class _Held:
-    """A held-back object with the sample interface `napari_cag.evaluate.run_protocol` expects."""
-
-    def __init__(self, key: int, image, labels, object_id: int):
-        self.image_path, self.name, self._labels, self._id = key, f"image{key}#{object_id}", labels, object_id
-        self.image = image
-
-    def load(self):
-        from .datasets import LoadedSample
-
-        return LoadedSample(self.image, self._labels == self._id, None, None)
-
-
 def _as_lists(images, labels) -> tuple[list[np.ndarray], list[np.ndarray]]:
     from .image import validate_image
 
-    single = not isinstance(images, (list, tuple))
-    images = [images] if single else list(images)
-    labels = [labels] if not isinstance(labels, (list, tuple)) else list(labels)
+    images = list(images) if isinstance(images, (list, tuple)) else [images]
+    labels = list(labels) if isinstance(labels, (list, tuple)) else [labels]
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} images but {len(labels)} label images")
     out_i, out_l = [], []
     for k, (im, lab) in enumerate(zip(images, labels)):
         im, lab = validate_image(im), np.asarray(lab)
+        if lab.ndim != 2:
+            raise ValueError(f"label image {k} has shape {lab.shape}: pass one (H, W) label image per 2D image "
+                             "(a list for the slices of a stack)")
         if lab.shape != im.shape[:2]:
             raise ValueError(f"label image {k} has shape {lab.shape}, its image {im.shape[:2]}")
-        if not np.issubdtype(lab.dtype, np.integer) and lab.dtype != bool:
-            raise ValueError(f"label image {k} must hold integer object ids, got dtype {lab.dtype}")
+        if lab.dtype == bool or not np.issubdtype(lab.dtype, np.integer):
+            raise ValueError(f"label image {k} must hold integer object ids (0 = background, one id per "
+                             f"object), got dtype {lab.dtype}")
         out_i.append(im)
         out_l.append(lab.astype(np.int32))
     return out_i, out_l
 
 
 def _base(model, image: np.ndarray, device):
-    """``(net, config)`` of the model to adapt; ``"auto"`` picks by the first image's domain."""
+    """``(net, config)`` of the model to adapt; ``"auto"`` picks by the first image's domain (with a
+    predictor of its own: a caller's "auto" predictor is left on the model it uses)."""
     from .domain import image_domain
     from .image import normalize_image
     from .predictor import Predictor, three_channels
 
+    if getattr(model, "auto", False):
+        model = "auto"
     if hasattr(model, "net") and hasattr(model, "config"):  # a Predictor or an Adaptation
-        net, config = model.net, model.config
-        if getattr(model, "auto", False):
-            model._use(image_domain(three_channels(normalize_image(image))))
-            net, config = model.net, model.config
-        return net, config
+        return model.net, model.config
     predictor = Predictor(model, device=device)
     if predictor.auto:
         predictor._use(image_domain(three_channels(normalize_image(image))))
     return predictor.net, predictor.config
+
+
+def _decide(before: dict, after: dict) -> bool:
+    """Whether the adapted model did better on the held-back objects: fewer clicks, or as many with a
+    higher mean IoU over the clicks (a NaN, from no check at all, never counts as better)."""
+    return (after["noc"], -after["auc"]) < (before["noc"], -before["auc"])
 
 
 def adapt(
@@ -144,11 +140,14 @@ def adapt(
     batch_size: int = 8,
     lr: float = 3e-4,
     max_rounds: int = 4,
-    max_clicks: int = 20,
+    max_clicks: int = 10,
     check: bool = True,
+    contrast_limits: tuple[float, float] | None = None,
+    n_segments: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
-    device: str | None = "cpu",
+    device: str | None = None,
+    threads: int | None = None,
 ) -> Adaptation:
     """Fine-tune a copy of `model` on instance labels of the user's images.
 
@@ -171,19 +170,27 @@ def adapt(
     seed : int
         Seeds the held-back choice, the simulated clicks and the network's updates.
     hold_back : float
-        Share of the objects (at least one) kept back to check the adapted model.
+        Share of the objects (at least one, at most `MAX_HELD_BACK`) kept back to check the adapted model.
     lr, max_rounds : float, int
         Learning rate (AdamW, cosine decay) and the most error-click rounds per example.
     max_clicks : int
-        Clicks per held-back object in the check.
+        Clicks per held-back object in the check (NoC@85 counts to this; 10 keeps the check to about
+        10 s on a 1000² image where nothing reaches 85 %).
     check : bool
         Hold objects back and keep the adapted model only if it does better on them. False trains
         on every object and always returns the adapted model, unchecked.
+    contrast_limits, n_segments :
+        How the images are prepared, as for `napari_cag.Session` (default: percentiles, the model's
+        superpixel count): pass what the clicks will use.
     progress : callable, optional
         ``progress(phase, done, total)`` with phase "structure", "train" or "check".
     cancel : callable, optional
-        Polled between steps; when it returns True the base model comes back unchanged.
+        Polled between images, steps and checked objects; when it returns True the base model comes
+        back unchanged.
     device : str, optional
+        Default: the base model's own device (a network passed in is never moved).
+    threads : int, optional
+        Torch threads for training on a CPU (default: torch's setting).
 
     Returns
     -------
@@ -195,59 +202,77 @@ def adapt(
         With fewer than `MIN_OBJECTS` labelled objects, or labels that do not fit their images.
     """
     from .domain import image_domain
+    from .evaluate import LabelledObject
     from .image import normalize_image
-    from .predictor import Predictor, select_device, three_channels
+    from .predictor import Predictor, select_device, three_channels, torch_threads
     from .structure import compute_structure
     from .training.cache import CachedImage
 
     t0 = time.perf_counter()
     images, labels = _as_lists(images, labels)
-    device = select_device(device)
-    base_net, config = _base(model, images[0], device)
     objects = [(k, int(i)) for k, lab in enumerate(labels) for i in np.unique(lab) if i != 0]
     if len(objects) < MIN_OBJECTS:
         raise ValueError(f"adapting needs at least {MIN_OBJECTS} labelled objects, got {len(objects)}")
     if not 0 < hold_back < 1:
         raise ValueError(f"hold_back must be between 0 and 1, got {hold_back}")
+    if steps < 0 or batch_size < 1 or max_clicks < 1:
+        raise ValueError(f"steps must be >= 0 and batch_size, max_clicks >= 1; got {steps}, {batch_size}, "
+                         f"{max_clicks}")
+    n_held = min(max(1, int(round(len(objects) * hold_back))), MAX_HELD_BACK, len(objects) - 1) if check else 0
+    base_net, config = _base(model, images[0], device)
+    device = select_device(device) if device is not None else next(base_net.parameters()).device
     rng = np.random.default_rng(seed)
-    n_held = max(1, int(round(len(objects) * hold_back))) if check else 0
     held = {objects[k] for k in rng.choice(len(objects), size=n_held, replace=False)}
     report = progress or (lambda phase, done, total: None)
+    stopped = cancel or (lambda: False)
+    common = dict(objects=len(objects) - n_held, held_back=n_held)
+
+    def cancelled(steps_run: int) -> Adaptation:
+        return Adaptation(base_net, config, False, steps=steps_run, seconds=time.perf_counter() - t0,
+                          reason="cancelled", **common)
 
     items, checks = [], []
     for k, (image, lab) in enumerate(zip(images, labels)):
+        if stopped():
+            return cancelled(0)
         report("structure", k, len(images))
-        norm = three_channels(normalize_image(image))
-        structure = compute_structure(norm, n_segments=config.n_segments_for(lab.shape))
+        if not lab.any():
+            continue
+        norm = three_channels(normalize_image(image, limits=contrast_limits))
+        structure = compute_structure(norm, n_segments=n_segments or config.n_segments_for(lab.shape))
         train_ids = lab.copy()
-        for key, i in held:
-            if key == k:
-                train_ids[lab == i] = 0
+        train_ids[np.isin(lab, [i for key, i in held if key == k])] = 0
         items.append(CachedImage(f"user/image{k}", (norm * 255).round().astype(np.uint8), structure, train_ids,
                                  None, image_domain(norm) == "microscopy"))
-        checks += [(_Held(k, image, lab, i), structure) for key, i in sorted(held) if key == k]
+        checks += [(LabelledObject(k, image, lab, i), structure) for key, i in sorted(held) if key == k]
     report("structure", len(images), len(images))
 
-    net, trained = _fine_tune(base_net, config, [it for it in items if it.object_ids.size], device, steps=steps,
-                              seconds=seconds, seed=seed, batch_size=batch_size, lr=lr, max_rounds=max_rounds,
-                              report=report, cancel=cancel)
-    common = dict(objects=len(objects) - n_held, held_back=n_held, steps=trained)
-    if cancel is not None and cancel():
-        return Adaptation(base_net, config, False, seconds=time.perf_counter() - t0, reason="cancelled", **common)
-
+    with torch_threads(threads if device.type == "cpu" else None):
+        net, trained = _fine_tune(base_net, config, [it for it in items if it.object_ids.size], device,
+                                  steps=steps, seconds=seconds, seed=seed, batch_size=batch_size, lr=lr,
+                                  max_rounds=max_rounds, report=report, cancel=stopped)
+    if stopped():
+        return cancelled(trained)
     nothing = {"noc": float("nan"), "auc": float("nan"), "ious": []}
-    before = _check(Predictor((base_net, config), device=device), checks, max_clicks, report, 0) if check else nothing
-    after = _check(Predictor((net, config), device=device), checks, max_clicks, report, len(checks)) if check \
-        else nothing
-    better = not check or (after["noc"], -after["auc"]) < (before["noc"], -before["auc"])
+    before, after = nothing, nothing
+    if check:
+        def measure(candidate, offset: int) -> dict:
+            return _check(Predictor((candidate, config), device=device), checks, max_clicks, contrast_limits,
+                          report, offset, stopped)
+
+        before, after = measure(base_net, 0), measure(net, len(checks))
+        if stopped():
+            return cancelled(trained)
     name = config.meta.get("name", "model")
-    meta = {**config.meta, "name": f"{name}-adapted", "adapted_from": name, "objects": common["objects"],
-            "held_back": n_held, "steps": trained, "batch_size": batch_size, "seed": seed,
-            "held_back_noc@85": {"before": before["noc"], "after": after["noc"]} if check else None}
-    result = Adaptation(net, dataclasses.replace(config, meta=meta), True, seconds=time.perf_counter() - t0,
-                        noc_before=before["noc"], noc_after=after["noc"],
+    meta = {**config.meta, "name": name if name.endswith("-adapted") else f"{name}-adapted", "adapted_from": name,
+            "objects": common["objects"], "held_back": n_held, "steps": trained, "batch_size": batch_size,
+            "lr": lr, "max_rounds": max_rounds, "seed": seed,
+            "held_back_noc@85": {"before": before["noc"], "after": after["noc"], "max_clicks": max_clicks}
+            if check else None}
+    result = Adaptation(net, dataclasses.replace(config, meta=meta), True, steps=trained,
+                        seconds=time.perf_counter() - t0, noc_before=before["noc"], noc_after=after["noc"],
                         curves={"before": before["ious"], "after": after["ious"]}, **common)
-    if not better:
+    if check and not _decide(before, after):
         result.net, result.config, result.adapted = base_net, config, False
         result.reason = "adapting did not help on the held-back objects"
     return result
@@ -269,7 +294,7 @@ def _fine_tune(base_net, config, items, device, *, steps, seconds, seed, batch_s
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1))
     start, done = time.perf_counter(), 0
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
         net.train()
         for done in range(1, steps + 1):
@@ -288,19 +313,19 @@ def _fine_tune(base_net, config, items, device, *, steps, seconds, seed, batch_s
     return net.eval(), done
 
 
-def _check(predictor, checks: Sequence, max_clicks: int, report, offset: int) -> dict:
+def _check(predictor, checks: Sequence, max_clicks: int, limits, report, offset: int, stopped) -> dict:
     """NoC@85 and the mean IoU curve of the held-back objects with one model."""
     from .evaluate import run_protocol
     from .metrics import summarize
     from .session import Session
 
-    total = 2 * len(checks)
-    ious = []
+    total, ious = 2 * len(checks), []
     for k, (sample, structure) in enumerate(checks):
+        if stopped():
+            break
         report("check", offset + k, total)
-        ious += [r.ious for r in run_protocol([sample], lambda s: Session(s.image, model=predictor,
-                                                                          structure=structure),
-                                              max_clicks=max_clicks, stop_at=0.85)]
-    report("check", offset + len(checks), total)
-    s = summarize(ious, max_clicks=max_clicks)
+        session = Session(sample.image, model=predictor, structure=structure, contrast_limits=limits)
+        ious += [r.ious for r in run_protocol([sample], lambda s: session, max_clicks=max_clicks, stop_at=0.85)]
+    report("check", offset + len(ious), total)
+    s = summarize(ious, max_clicks=max_clicks) if ious else {"noc@85": float("nan"), "mean_iou": [float("nan")]}
     return {"noc": float(s["noc@85"]), "auc": float(np.mean(s["mean_iou"])), "ious": ious}

@@ -180,6 +180,8 @@ def _adapt(args) -> None:
 
     if Path(args.out).suffix != ".safetensors":
         raise SystemExit(f"--out must name a .safetensors file, got {args.out}")
+    if args.objects is not None and args.objects < adaptation.MIN_OBJECTS:
+        raise SystemExit(f"--objects must be at least {adaptation.MIN_OBJECTS}, got {args.objects}")
     samples = load_dataset(args.data, layout="images-labels")
     pairs = {s.image_path: s.mask_path for s in samples}
     images = [read_image(p) for p in pairs]

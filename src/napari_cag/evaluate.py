@@ -22,7 +22,7 @@ from .image import mask_box
 from .metrics import iou, noc, summarize
 from .simulate import next_click
 
-__all__ = ["ObjectResult", "Segmenter", "RandomWalkerSession", "run_protocol", "write_report", "plot_curves"]
+__all__ = ["LabelledObject", "ObjectResult", "Segmenter", "RandomWalkerSession", "run_protocol", "write_report", "plot_curves"]
 
 
 class Segmenter(Protocol):
@@ -31,6 +31,22 @@ class Segmenter(Protocol):
     def add_click(self, y: float, x: float, positive: bool = True) -> np.ndarray: ...
 
     def reset(self) -> None: ...
+
+
+class LabelledObject:
+    """One object of an in-memory label image, as a sample `run_protocol` takes.
+
+    Objects with the same `key` share a session (and so the image's structure).
+    """
+
+    def __init__(self, key, image: np.ndarray, labels: np.ndarray, object_id: int, ignore: np.ndarray | None = None):
+        self.image_path, self.name, self.image = key, f"{key}#{object_id}", image
+        self.labels, self.object_id, self.ignore = labels, object_id, ignore
+
+    def load(self):
+        from .datasets import LoadedSample
+
+        return LoadedSample(self.image, self.labels == self.object_id, self.ignore, None)
 
 
 @dataclass

@@ -97,6 +97,7 @@ class Session:
             n_segments=lambda shape: n_segments or config.n_segments_for(shape),
             max_side=max(max_side, 16), tile=tile, structure=structure,
         )
+        self._prepare = {"contrast_limits": contrast_limits, "n_segments": n_segments}  # for adapt
         self._steps: list[_Step] = []
         self._committed: list[tuple[tuple[slice, slice], np.ndarray]] = []  # each commit's box and mask
 
@@ -205,19 +206,19 @@ class Session:
         if labels.shape != self.shape:
             raise ValueError(f"labels have shape {labels.shape}, the image is {self.shape}")
         out = labels.copy()
-        mask = self.mask
-        paint_mask(out, (), mask, overwrite=overwrite)
-        box = mask_box(mask)
+        paint_mask(out, (), self.mask, overwrite=overwrite)
+        written = out != labels
+        box = mask_box(written)
         if box is not None:
             box = (slice(box[0], box[2] + 1), slice(box[1], box[3] + 1))
-            self._committed.append((box, mask[box].copy()))
+            self._committed.append((box, written[box]))
         self.reset()
         return out
 
     @property
     def committed(self) -> np.ndarray:
-        """The objects committed in this session as a label image, ``(H, W)`` int32 (ids 1, 2, ...
-        in commit order; a later object keeps the pixels it shares with an earlier one)."""
+        """The objects committed in this session as a label image, ``(H, W)`` int32: ids 1, 2, ...
+        in commit order, each with the pixels its commit wrote (what `adapt` learns from)."""
         out = np.zeros(self.shape, np.int32)
         for k, (box, mask) in enumerate(self._committed):
             out[box][mask] = k + 1
@@ -236,7 +237,8 @@ class Session:
         from .adaptation import adapt
         from .predictor import Predictor
 
-        result = adapt(self.predictor, self.views.image, self.committed, device=str(self.predictor.device), **kwargs)
+        kwargs = {"device": str(self.predictor.device), **self._prepare, **kwargs}
+        result = adapt(self.predictor, self.views.image, self.committed, **kwargs)
         if result.adapted:
             old = self.predictor
             self.predictor = Predictor(result, device=str(old.device), respect_clicks=old.respect_clicks,

@@ -8,6 +8,7 @@ one model-box entry each (`Controller.adaptations`), until the viewer closes.
 
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 import numpy as np
@@ -68,6 +69,10 @@ class AdaptingMixin:
         # "auto" is left to adapt, which picks by this plane (the predictor's own switch is the clicks')
         model = (p.net, p.config) if p is not None and not p.auto else self.model_choice()
         kwargs = {"steps": self.settings.adapt_steps, "device": self.settings.device,
+                  # the image as the clicks see it
+                  "contrast_limits": None if self.image.rgb else tuple(self.image.contrast_limits),
+                  "n_segments": self.settings.n_segments,
+                  "threads": max(1, (os.cpu_count() or 2) - 1),  # a core left for the clicks meanwhile
                   "progress": lambda *args: None if self._closed else report(*args),
                   "cancel": lambda: self._adapt_cancelled or self._closed}
         self._adapt_cancelled = False

@@ -2,47 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from ..evaluate import run_protocol
+from ..evaluate import LabelledObject, run_protocol
 from ..metrics import summarize
 from ..model import ModelConfig
 from .cache import CachedImage
 
 __all__ = ["make_validator"]
-
-
-@dataclass(frozen=True)
-class _HeldOut:
-    """Adapter giving a cached object the dataset-sample interface the protocol expects."""
-
-    item: CachedImage
-    object_id: int
-
-    @property
-    def name(self) -> str:
-        return f"{self.item.name}#{self.object_id}"
-
-    @property
-    def image_path(self) -> str:
-        return self.item.name
-
-    @property
-    def image(self) -> np.ndarray:
-        return self.item.image
-
-    def load(self):
-        ignore = self.item.ignore
-        return _Loaded(self.item.objects == self.object_id, ignore)
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    mask: np.ndarray
-    ignore: np.ndarray | None
 
 
 def make_validator(held_out: list[CachedImage], n_objects: int = 40, max_clicks: int = 20,
@@ -58,9 +27,11 @@ def make_validator(held_out: list[CachedImage], n_objects: int = 40, max_clicks:
     from ..session import Session
 
     rng = np.random.default_rng(seed)
-    sets: dict[str, list[_HeldOut]] = {}
+    sets: dict[str, list[LabelledObject]] = {}
+    items = {item.name: item for item in held_out}
     for item in held_out:
-        sets.setdefault(item.name.split("/")[0], []).extend(_HeldOut(item, int(i)) for i in item.object_ids)
+        sets.setdefault(item.name.split("/")[0], []).extend(
+            LabelledObject(item.name, item.image, item.objects, int(i), item.ignore) for i in item.object_ids)
     samples = {}
     for name in sorted(sets):
         objects = sets[name]
@@ -70,8 +41,8 @@ def make_validator(held_out: list[CachedImage], n_objects: int = 40, max_clicks:
     def validate(net, config: ModelConfig) -> dict:
         predictor = Predictor((net, config), device=str(next(net.parameters()).device), respect_clicks=False)
 
-        def session(sample: _HeldOut):
-            return Session(sample.item.image, model=predictor, structure=sample.item.structure)
+        def session(sample: LabelledObject):
+            return Session(sample.image, model=predictor, structure=items[sample.image_path].structure)
 
         every, figures = [], {}
         for name, chosen in samples.items():
