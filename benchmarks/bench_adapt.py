@@ -5,8 +5,10 @@ which holds a quarter of them back for its own check), then the NoC protocol run
 that image and on objects of other images of the set. The images are taken from the set's held-out
 split first (`napari_cag.splits`), so that a model trained on the set's other images is not favoured.
 
-    python benchmarks/bench_adapt.py --data ../shared/datasets/usiigaci --model natural \
-        --out runs/adapt_usiigaci.json --plot docs/adapt_usiigaci.png
+    python benchmarks/bench_adapt.py --data ../shared/datasets/isbi2012_em \
+        --model src/napari_cag/weights/cag_default.safetensors \
+        --out benchmarks/results/adapt_isbi2012_em.json --plot docs/adapt_isbi2012_em.png
+    python benchmarks/bench_adapt.py --plot-only benchmarks/results/adapt_isbi2012_em.json --plot P.png
 
 Timing: run it with nothing else on the machine (`adapt` seconds are wall time).
 """
@@ -42,7 +44,7 @@ def _noc(model, groups, structures, max_clicks):
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", required=True, help="an images/ + labels/ set")
+    p.add_argument("--data", help="an images/ + labels/ set")
     p.add_argument("--model", default="natural", help="the base model (a shipped name or a weights file)")
     p.add_argument("--counts", type=int, nargs="+", default=[5, 10, 20, 50])
     p.add_argument("--steps", type=int, default=None, help="training steps (default: adapt's)")
@@ -52,9 +54,14 @@ def main(argv=None) -> dict:
     p.add_argument("--per-other", type=int, default=10, help="evaluation objects per other image")
     p.add_argument("--max-clicks", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", default=None)
     p.add_argument("--plot", default=None)
+    p.add_argument("--plot-only", default=None, help="only draw --plot from this report")
     args = p.parse_args(argv)
+    if args.plot_only:
+        return plot(json.loads(Path(args.plot_only).read_text()), args.plot)
+    if not (args.data and args.out):
+        p.error("--data and --out are required (or --plot-only REPORT --plot PNG)")
 
     from napari_cag import adapt
     from napari_cag.datasets import read_image, read_mask
@@ -130,7 +137,7 @@ def plot(report: dict, path) -> None:
     a.set(xlabel="clicks", ylabel="mean IoU", title=f"{report['data']}: IoU per click", ylim=(0, 1))
     a.axhline(0.85, color="0.8", lw=0.8)
     b.set(xlabel="objects committed before adapting (0 = base model)", ylabel="NoC@85",
-          title=f"clicks to 85 % IoU ({report['model']} base)")
+          title=f"clicks to 85 % IoU ({Path(report['model']).stem} base)")
     a.legend(fontsize=8)
     b.legend(fontsize=8)
     fig.tight_layout()
