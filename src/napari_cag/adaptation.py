@@ -105,12 +105,10 @@ def _as_lists(images, labels) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return out_i, out_l
 
 
-def _base(model, image: np.ndarray, device):
-    """``(net, config)`` of the model to adapt; ``"auto"`` picks by the first image's domain (with a
+def _base(model, domain: str, device):
+    """``(net, config)`` of the model to adapt; ``"auto"`` takes the shipped model of `domain` (with a
     predictor of its own: a caller's "auto" predictor is left on the model it uses)."""
-    from .domain import image_domain
-    from .image import normalize_image
-    from .predictor import Predictor, three_channels
+    from .predictor import Predictor
 
     if getattr(model, "auto", False):
         model = "auto"
@@ -118,7 +116,7 @@ def _base(model, image: np.ndarray, device):
         return model.net, model.config
     predictor = Predictor(model, device=device)
     if predictor.auto:
-        predictor._use(image_domain(three_channels(normalize_image(image))))
+        predictor._use(domain)
     return predictor.net, predictor.config
 
 
@@ -219,7 +217,11 @@ def adapt(
         raise ValueError(f"steps must be >= 0 and batch_size, max_clicks >= 1; got {steps}, {batch_size}, "
                          f"{max_clicks}")
     n_held = min(max(1, int(round(len(objects) * hold_back))), MAX_HELD_BACK, len(objects) - 1) if check else 0
-    base_net, config = _base(model, images[0], device)
+    def prepared(image) -> np.ndarray:
+        return three_channels(normalize_image(image, limits=contrast_limits))
+
+    first = prepared(images[0])
+    base_net, config = _base(model, image_domain(first), device)
     device = select_device(device) if device is not None else next(base_net.parameters()).device
     rng = np.random.default_rng(seed)
     held = {objects[k] for k in rng.choice(len(objects), size=n_held, replace=False)}
@@ -238,7 +240,7 @@ def adapt(
         report("structure", k, len(images))
         if not lab.any():
             continue
-        norm = three_channels(normalize_image(image, limits=contrast_limits))
+        norm = first if k == 0 else prepared(image)
         structure = compute_structure(norm, n_segments=n_segments or config.n_segments_for(lab.shape))
         train_ids = lab.copy()
         train_ids[np.isin(lab, [i for key, i in held if key == k])] = 0
@@ -298,7 +300,7 @@ def _fine_tune(base_net, config, items, device, *, steps, seconds, seed, batch_s
         torch.manual_seed(seed)
         net.train()
         for done in range(1, steps + 1):
-            if (cancel is not None and cancel()) or (seconds is not None and time.perf_counter() - start > seconds):
+            if cancel() or (seconds is not None and time.perf_counter() - start > seconds):
                 done -= 1
                 break
             x, y = _shard(net, sampler, rng, settings, config, device)
@@ -308,7 +310,7 @@ def _fine_tune(base_net, config, items, device, *, steps, seconds, seed, batch_s
             opt.step()
             sched.step()
             report("train", done, steps)
-        if not (cancel is not None and cancel()):
+        if not cancel():
             recalibrate_statistics(net, sampler, 4, rng, settings, config, device)
     return net.eval(), done
 
