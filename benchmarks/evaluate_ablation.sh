@@ -13,19 +13,19 @@ names=${NAMES:-euclidean sp sp_obj sp_obj_iter}
 datasets=${DATASETS:-grabcut dsb}
 runs=${RUNS:-checkpoints/ablation}
 dsb_objects=${DSB_OBJECTS:-1000}
-raw="${RAW:+--raw}${REFINE:+--refine $REFINE}"
+mode="${RAW:+--raw} ${REFINE:+--refine $REFINE}"
 export OMP_NUM_THREADS=1
 mkdir -p "$out"
 evaluate() {  # NAME
     local weights=$runs/$1/last.safetensors
     if [[ $datasets == *grabcut* ]]; then
-        napari-cag evaluate --data "$data/grabcut" --method "$1=$weights" $raw --out "$out/grabcut_$1" \
+        napari-cag evaluate --data "$data/grabcut" --method "$1=$weights" $mode --out "$out/grabcut_$1" \
             > "$out/grabcut_$1.log" 2>&1
         grep NoC "$out/grabcut_$1.log"
     fi
     if [[ $datasets == *dsb* ]]; then
         napari-cag evaluate --data "$data/dsb2018:val.txt" --max-instances $dsb_objects --seed 0 --stop-at 0.9 \
-            --method "$1=$weights" $raw --out "$out/dsb_$1" > "$out/dsb_$1.log" 2>&1
+            --method "$1=$weights" $mode --out "$out/dsb_$1" > "$out/dsb_$1.log" 2>&1
         grep NoC "$out/dsb_$1.log"
     fi
 }
