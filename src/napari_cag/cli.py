@@ -235,7 +235,8 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--stride", type=int, default=8, choices=[32, 16, 8],
                    help="FCN-8s output stride; the paper's staged schedule trains 32, then 16, then 8, "
                         "each started from the last with --init")
-    t.add_argument("--init", default=None, help="start from these weights (same architecture and channels)")
+    t.add_argument("--init", default=None, help="start from these weights (same architecture and channels; a narrower "
+                   "compact network is widened to --width, computing the same function)")
     t.add_argument("--run", "--run-dir", dest="run", required=True,
                    help="run folder for checkpoints and logs (--run-dir under torchrun, whose --run-path takes --run)")
     t.add_argument("--cache", default="runs/cache", help="folder of cached image structures")

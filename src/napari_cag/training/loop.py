@@ -26,6 +26,7 @@ from torch.nn import functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..model import ModelConfig, build_model, load_model, save_model
+from ..model.widen import widen_into
 from ..predictor import paste_back
 from .augment import untransform
 from .cache import CachedImage
@@ -205,7 +206,8 @@ def train(
     init : path, optional
         Start a new run from these weights (the staged FCN-8s schedule:
         32s, then 16s and 8s from the previous stage; the skip heads start at
-        zero, so each stage starts where the last ended).
+        zero, so each stage starts where the last ended). Weights of a
+        narrower `CompactFCN` are widened to ``config.width`` (`widen_into`).
 
     return_model : bool
         Also return the trained network (each rank's own under torchrun).
@@ -244,7 +246,10 @@ def train(
             if (source_config.arch, source_config.guidance) != (config.arch, config.guidance):
                 raise ValueError(f"{init} is a {source_config.arch} model on {list(source_config.guidance)}, "
                                  f"not {config.arch} on {list(config.guidance)}")
-            net.load_state_dict(source.state_dict(), strict=True)
+            if config.arch == "compact" and source_config.width != config.width:
+                widen_into(net, source)  # a wider network that starts out computing the same function
+            else:
+                net.load_state_dict(source.state_dict(), strict=True)
     net.train()
     # Buffers are synchronised by _broadcast_buffers at each step.
     model = torch.nn.parallel.DistributedDataParallel(net, broadcast_buffers=False) if world > 1 else net
