@@ -33,7 +33,7 @@ def labels_dataset(root, stems=("c0", "c1")):
     (root / "images").mkdir(parents=True)
     (root / "labels").mkdir()
     for k, stem in enumerate(stems):
-        image, mask = disc_image(k)
+        image, mask = disc_image(k % 4)
         Image.fromarray(image[..., 0]).save(root / "images" / f"{stem}.png")
         Image.fromarray(mask.astype(np.uint16) * 7).save(root / "labels" / f"{stem}.png")
     (root / "val.txt").write_text(stems[0] + "\n")
@@ -75,6 +75,26 @@ def test_train_on_a_training_split(tmp_path):
     config = json.loads((run / "last.json").read_text())
     assert config["width"] == 8 and config["meta"]["trained_on"] == [f"{root}:train.txt"]
     assert len(list((tmp_path / "c").glob("*.npz"))) == 1  # only the split's image was cached
+
+
+def test_calibrate_writes_the_chosen_bias_into_a_copy(tmp_path, capsys):
+    from napari_cag.model import ModelConfig, build_model, load_model, save_model
+
+    root = labels_dataset(tmp_path / "cells", stems=[f"c{k}" for k in range(8)])
+    config = ModelConfig(width=8, input_size=64)
+    weights = save_model(tmp_path / "m.safetensors", build_model(config), config)
+    out = tmp_path / "calibrated.safetensors"
+    main(["calibrate", "--data", str(root), "--weights", str(weights), "--out", str(out), "--cache", str(tmp_path / "c"),
+          "--biases", "0", "2", "--clicks", "1", "--val-objects", "2"])
+    printed = capsys.readouterr().out
+    assert "bias +0.00" in printed and "bias +2.00" in printed
+    _, calibrated = load_model(out)
+    scores = calibrated.meta["calibration"]["scores"]
+    assert set(scores) == {"+0.00", "+2.00"}
+    assert calibrated.object_bias == max((0.0, 2.0), key=lambda b: scores[f"{b:+.2f}"]["mean"])
+    assert load_model(weights)[1].object_bias == 0.0  # the input is left as it was
+    with pytest.raises(SystemExit, match="safetensors"):
+        main(["calibrate", "--data", str(root), "--weights", str(weights), "--out", str(tmp_path / "x.pt")])
 
 
 def test_evaluate_random_walker_writes_a_report(tmp_path, capsys):

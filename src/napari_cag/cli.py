@@ -1,4 +1,4 @@
-"""Command line: ``napari-cag train``, ``evaluate``, ``adapt``, ``cache`` and ``demo``."""
+"""Command line: ``napari-cag train``, ``calibrate``, ``evaluate``, ``adapt``, ``cache`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -117,6 +117,40 @@ def _train(args) -> None:
                      overwrite=args.overwrite, validate=validator, progress=progress, init=args.init)
     if rank0:
         print(f"weights: {path}")
+
+
+def _calibrate(args) -> None:
+    """Choose a model's `object_bias` on the held-out images of its training sets."""
+    import dataclasses
+
+    import numpy as np
+    import torch
+
+    from .model import ModelConfig, load_model, save_model
+    from .training.cache import build_cache, load_cache, split_validation
+    from .training.calibrate import calibrate_bias
+
+    if Path(args.out).suffix != ".safetensors":
+        raise SystemExit(f"--out must name a .safetensors file, got {args.out}")
+    torch.set_num_threads(args.threads)
+    net, config = load_model(args.weights)
+    paths = build_cache(_training_images(args.data, None), args.cache, ModelConfig())
+    _, held_out = split_validation(load_cache(paths), args.val_fraction)
+    if not held_out:
+        raise SystemExit("error: no held-out images to calibrate on (a set is held out from only when it has "
+                         "a few images; see napari_cag.splits)")
+    print(f"{len(held_out)} held-out images; mean IoU over clicks 1-{args.clicks}, each set weighted equally")
+
+    def progress(bias, scores):
+        print(f"bias {bias:+.2f} (threshold {1 / (1 + np.exp(bias)):.2f}): mean {scores['mean']:.4f}  "
+              + "  ".join(f"{k} {v:.3f}" for k, v in scores.items() if k != "mean"), flush=True)
+
+    best, scores = calibrate_bias(net, config, held_out, biases=args.biases, clicks=args.clicks,
+                                  n_objects=args.val_objects, seed=args.seed, progress=progress)
+    meta = {**config.meta, "calibration": {"command": "napari-cag " + shlex.join(args.argv),
+                                           "scores": {f"{b:+.2f}": v for b, v in scores.items()}}}
+    save_model(args.out, net, dataclasses.replace(config, object_bias=best, meta=meta))
+    print(f"object_bias {best:+.2f} (was {config.object_bias:+.2f}): {args.out}")
 
 
 def _method_spec(spec: str) -> tuple[str, str, dict]:
@@ -259,6 +293,20 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--no-augment", action="store_true", help="no photometric jitter or transposes")
     t.add_argument("--threads", type=int, default=None, help="torch threads per process")
     t.set_defaults(func=_train)
+
+    k = sub.add_parser("calibrate", help="choose a model's decision threshold (object_bias) on held-out "
+                                         "images of its training sets")
+    k.add_argument("--data", action="append", required=True, help="the model's training folders, as for train")
+    k.add_argument("--weights", required=True)
+    k.add_argument("--out", required=True, help="where to write the calibrated model (may be --weights)")
+    k.add_argument("--biases", type=float, nargs="+", default=[-1.0, -0.5, 0.0, 0.5, 1.0, 1.5])
+    k.add_argument("--clicks", type=int, default=3, help="score: mean IoU over clicks 1..CLICKS")
+    k.add_argument("--val-objects", type=int, default=12, help="seeded objects per set")
+    k.add_argument("--val-fraction", type=float, default=0.1, help="as for train: the same held-out images")
+    k.add_argument("--seed", type=int, default=1, help="object draw (training validates with seed 0)")
+    k.add_argument("--cache", default="runs/cache")
+    k.add_argument("--threads", type=int, default=1)
+    k.set_defaults(func=_calibrate)
 
     c = sub.add_parser("cache", help="compute the training sets' image structures once (what train reads)")
     c.add_argument("--data", action="append", required=True, help="training folder, optionally PATH:SPLIT")

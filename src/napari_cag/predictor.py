@@ -31,8 +31,8 @@ from .refine import RefineSettings, graph_cut, keep_unclaimed, respect_clicks
 from .refine.clicks import INSIDE, OUTSIDE
 from .structure import ImageStructure
 
-__all__ = ["Window", "DEFAULT_WEIGHTS", "SHIPPED", "choose_window", "network_input", "Predictor", "select_device",
-           "three_channels"]
+__all__ = ["Window", "DEFAULT_WEIGHTS", "SHIPPED", "choose_window", "network_input", "object_probability",
+           "Predictor", "select_device", "three_channels"]
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "cag_default.safetensors"  # the first model, for every kind of image
@@ -151,6 +151,12 @@ def network_input(
     img = (_window_image(image, window, size) - IMAGE_MEAN) / IMAGE_STD
     x = np.concatenate([img, np.stack(list(maps.values())) / MAX_VALUE]) if maps else img
     return x.astype(np.float32), maps
+
+
+def object_probability(logits: torch.Tensor, config: ModelConfig) -> torch.Tensor:
+    """``(B, 2, S, S)`` logits -> ``(B, S, S)`` object probability, with the model's `object_bias`."""
+    logits = logits.float()
+    return torch.sigmoid(logits[:, 1] - logits[:, 0] + config.object_bias)
 
 
 def paste_back(prob: torch.Tensor, window: Window, shape: Sequence[int]) -> np.ndarray:
@@ -350,7 +356,7 @@ class Predictor:
         prev = previous_mask if "previous_mask" in self.config.guidance else None
         inputs = [network_input(image, structure, clicks, prev, w, self.config) for w in windows]
         x = torch.from_numpy(np.stack([i[0] for i in inputs])).to(self.device)
-        probs = torch.softmax(self.net(x).float(), dim=1)[:, 1]
+        probs = object_probability(self.net(x), self.config)
         return [(paste_back(p, w, image.shape) if paste else p, i[1]) for p, w, i in zip(probs, windows, inputs)]
 
 

@@ -27,7 +27,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..model import ModelConfig, build_model, load_model, save_model
 from ..model.widen import widen_into
-from ..predictor import paste_back
+from ..predictor import object_probability, paste_back
 from .augment import untransform
 from .cache import CachedImage
 from .sampler import Example, TrainingSampler
@@ -106,7 +106,7 @@ def _save(run: Path, net, config, opt, sched, step: int, rngs: list, history: li
 def _predictions(net, sampler: TrainingSampler, examples: list[Example], device) -> list[np.ndarray]:
     """The network's masks for examples, pasted back to their images."""
     xs = np.stack([sampler.inputs(ex)[0] for ex in examples])
-    probs = torch.softmax(net(torch.from_numpy(xs).to(device)).float(), dim=1)[:, 1].cpu()
+    probs = object_probability(net(torch.from_numpy(xs).to(device)), sampler.config).cpu()
     return [paste_back(untransform(p, ex.flips), sampler.window_for(ex), ex.gt.shape) > 0.5
             for ex, p in zip(examples, probs)]
 
