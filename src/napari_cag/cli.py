@@ -126,7 +126,7 @@ def _calibrate(args) -> None:
     import numpy as np
     import torch
 
-    from .model import ModelConfig, load_model, save_model
+    from .model import load_model, save_model
     from .training.cache import build_cache, load_cache, split_validation
     from .training.calibrate import calibrate_bias
 
@@ -134,7 +134,7 @@ def _calibrate(args) -> None:
         raise SystemExit(f"--out must name a .safetensors file, got {args.out}")
     torch.set_num_threads(args.threads)
     net, config = load_model(args.weights)
-    paths = build_cache(_training_images(args.data, None), args.cache, ModelConfig())
+    paths = build_cache(_training_images(args.data, None), args.cache, config)
     _, held_out = split_validation(load_cache(paths), args.val_fraction)
     if not held_out:
         raise SystemExit("error: no held-out images to calibrate on (a set is held out from only when it has "

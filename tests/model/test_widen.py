@@ -24,7 +24,7 @@ def _trained_looking(width: int, in_channels: int = 7) -> CompactFCN:
     return net.eval()
 
 
-def test_widened_network_computes_the_same_function_and_learns_everywhere():
+def test_widened_network_computes_the_same_function_and_its_new_channels_learn():
     narrow = _trained_looking(8)
     wide = CompactFCN(7, width=12)
     widen_into(wide, narrow)
@@ -32,10 +32,17 @@ def test_widened_network_computes_the_same_function_and_learns_everywhere():
     with torch.no_grad():
         torch.testing.assert_close(wide.eval()(x), narrow(x), atol=1e-5, rtol=1e-5)
         torch.testing.assert_close(wide.train()(x), narrow.train()(x), atol=1e-4, rtol=1e-4)
-    wide.zero_grad()
-    wide.train()(x)[:, 1].mean().backward()
-    silent = [name for name, p in wide.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
-    assert not silent  # every tensor gets a gradient, so the new channels can wake up
+    opt = torch.optim.SGD(wide.parameters(), lr=0.1)
+    for _ in range(2):  # the zero fan-out weights move in step 1, so the new channels learn from step 2
+        opt.zero_grad()
+        wide(x)[:, 1].mean().backward()
+        opt.step()
+    new_rows = {"stem": wide.stem.weight.grad[8:], "stage2 conv": wide.stage2.a[0].weight.grad[16:],
+                "stage4 norm": wide.stage4.b[1].weight.grad[32:], "head": wide.head[0][0].weight.grad[8:]}
+    silent = [name for name, g in new_rows.items() if not g.abs().sum() > 0]
+    assert not silent, f"new channels that get no gradient: {silent}"
+    with torch.no_grad():
+        assert not torch.allclose(wide(x), narrow(x), atol=1e-4)  # and the new capacity changes the output
 
 
 def test_widening_refuses_what_it_cannot_do():

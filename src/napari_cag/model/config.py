@@ -62,7 +62,10 @@ class ModelConfig:
         threshold chosen on held-out training images (``napari-cag
         calibrate``). Cross-entropy makes probabilities, not masks; where an
         object's edge is uncertain, a threshold under 0.5 gives the higher
-        IoU. 0 keeps the network's 0.5.
+        IoU. It shifts every probability the pipeline uses (first-view
+        search, zoom, refinement, click correction), not only the final
+        threshold. 0 keeps the network's 0.5. Adapting a model keeps its
+        bias; calibrate again on the new data if it matters.
     meta : dict
         Free-form provenance: training data, steps, measured accuracy.
     """

@@ -1,24 +1,25 @@
 """Start a wider `CompactFCN` from a trained narrower one, computing the same function.
 
-Net2Net's idea (Chen et al., ICLR 2016) in its zero-output form: every channel
-that the narrower network lacks starts silent, so the wider network's output
-equals the narrower one's at step 0, and training adds capacity from there
-instead of starting from scratch.
+Net2Net's idea (Chen et al., ICLR 2016) in its zero-fan-out form: the
+channels that the narrower network lacks start with a fresh initialisation
+and compute from the first step, but nothing they compute reaches an old
+channel yet, so the wider network's output equals the narrower one's at
+step 0, and training adds capacity from there instead of starting from
+scratch.
 
 - Trained weights fill the leading slices of each wider tensor; the head's
   first convolution, which sees ``[decoder features, input]``, has its input
   columns mapped block by block.
-- A new channel is silenced where it is made: batch-norm scale and shift 0
-  (every bias-free convolution here is followed by a batch norm), and weight
-  rows and bias 0 for the convolutions that carry their own bias. Its inputs
-  and its weights into old channels keep their fresh initialisation: they
-  multiply zeros until the new channel learns to speak.
+- The weights from a new input channel into an old output channel start at
+  0. Batch norm works per channel and the residual and lateral additions
+  join channels of one index, so old channels see old channels only. Those
+  zero weights get a gradient from the first step (the new channels are
+  active), so the new channels join in as training goes.
 """
 
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from .networks import CompactFCN
 
@@ -28,15 +29,21 @@ _HEAD_IN = "head.0.0.weight"  # its inputs are [w decoder channels, in_channels 
 
 
 def _embed(source: torch.Tensor, target: torch.Tensor, key: str) -> torch.Tensor:
-    """`target` (freshly initialised) with `source` in its leading slices."""
+    """`target` (freshly initialised) with `source` in its leading slices; for a
+    convolution, no weight from a new input channel into an old output channel."""
     if source.dim() == 0:
         return source.clone()
     out = target.clone()
-    if key == _HEAD_IN:
-        w_old = source.shape[0]
-        n_in = source.shape[1] - w_old
-        out[:w_old, :w_old] = source[:, :w_old]
-        out[:w_old, -n_in:] = source[:, w_old:]
+    if source.dim() == 4:
+        rows, cols = source.shape[:2]
+        if key == _HEAD_IN:  # inputs [w decoder channels, input channels]
+            n_in = cols - rows
+            out[:rows, :rows] = source[:, :rows]
+            out[:rows, -n_in:] = source[:, rows:]
+            out[:rows, rows:out.shape[1] - n_in] = 0.0
+        else:
+            out[:rows, :cols] = source
+            out[:rows, cols:] = 0.0
         return out
     out[tuple(slice(0, n) for n in source.shape)] = source
     return out
@@ -57,14 +64,4 @@ def widen_into(net: CompactFCN, source: CompactFCN) -> None:
     if net.stem.out_channels < source.stem.out_channels:
         raise ValueError(f"cannot narrow width {source.stem.out_channels} to {net.stem.out_channels}")
     old = source.state_dict()
-    new = {k: _embed(old[k], v, k) for k, v in net.state_dict().items()}
-    net.load_state_dict(new, strict=True)
-    with torch.no_grad():
-        for name, module in net.named_modules():
-            ref = source.get_submodule(name)
-            if isinstance(module, nn.BatchNorm2d):
-                module.weight[ref.num_features:] = 0.0
-                module.bias[ref.num_features:] = 0.0
-            elif isinstance(module, nn.Conv2d) and module.bias is not None:
-                module.weight[ref.out_channels:] = 0.0
-                module.bias[ref.out_channels:] = 0.0
+    net.load_state_dict({k: _embed(old[k], v, k) for k, v in net.state_dict().items()}, strict=True)

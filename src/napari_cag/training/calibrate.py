@@ -5,8 +5,9 @@ being object; ``prob > 0.5`` maximises pixel accuracy, not IoU, and where an
 edge is uncertain (a nucleus' rim, a cell's faint membrane) the best-IoU
 threshold lies lower. The bias is chosen by the mean IoU over the first few
 clicks of the click protocol, through the full pipeline, each training set
-weighted equally: the same held-out objects as the training validation, never
-an evaluation set.
+weighted equally, on seeded objects of the images that training held out
+(``napari-cag calibrate`` draws them with another seed than the training
+validation's), never on an evaluation set. A tie goes to the bias nearest 0.
 """
 
 from __future__ import annotations
@@ -77,5 +78,5 @@ def calibrate_bias(
         scores[float(bias)] = {"mean": float(np.mean(list(per_set.values()))), **per_set}
         if progress is not None:
             progress(float(bias), scores[float(bias)])
-    best = max(scores, key=lambda b: scores[b]["mean"])
+    best = max(scores, key=lambda b: (scores[b]["mean"], -abs(b)))
     return best, scores
