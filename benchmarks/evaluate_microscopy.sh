@@ -4,7 +4,8 @@
 #   - 1,000 seeded DSB2018 val nuclei (stop at 90 % IoU, 20 clicks at most), as in evaluate_pipeline.sh;
 #   - the held-out images of each new microscopy training set (PATH:holdout), 40 seeded objects each (HOLDOUT_OBJECTS);
 #   - GrabCut with `default` (the automatic choice), to show photographs are untouched.
-# MODEL: the weights to test (default: the shipped microscopy model). ONLY=micro|previous|grabcut runs one
+# MODEL: the weights to test (default: the shipped microscopy model); PREVIOUS: the model to compare with
+# (default: cag_default). ONLY=micro|previous|grabcut runs one
 # part (the previous model's DSB run is evaluate_pipeline.sh's "pipeline"; SKIP_DSB=1 leaves it out here).
 # Run from the repository root.
 # Then: python benchmarks/results_table.py runs/eval_micro_dsb ... (see docs/RESULTS.md).
@@ -12,7 +13,7 @@ set -euo pipefail
 data=${DATA:-../shared/datasets}
 out=${OUT:-runs}
 model=${MODEL:-src/napari_cag/weights/microscopy.safetensors}
-previous=src/napari_cag/weights/cag_default.safetensors
+previous=${PREVIOUS:-src/napari_cag/weights/cag_default.safetensors}
 export OMP_NUM_THREADS=1
 mkdir -p "$out"
 run() {  # name, method, data spec, extra arguments...
