@@ -128,7 +128,7 @@ def _calibrate(args) -> None:
 
     from .model import load_model, save_model
     from .training.cache import build_cache, load_cache, split_validation
-    from .training.calibrate import calibrate_bias
+    from .training.calibrate import DEFAULT_BIASES, calibrate_bias
 
     if Path(args.out).suffix != ".safetensors":
         raise SystemExit(f"--out must name a .safetensors file, got {args.out}")
@@ -145,7 +145,7 @@ def _calibrate(args) -> None:
         print(f"bias {bias:+.2f} (threshold {1 / (1 + np.exp(bias)):.2f}): mean {scores['mean']:.4f}  "
               + "  ".join(f"{k} {v:.3f}" for k, v in scores.items() if k != "mean"), flush=True)
 
-    best, scores = calibrate_bias(net, config, held_out, biases=args.biases, clicks=args.clicks,
+    best, scores = calibrate_bias(net, config, held_out, biases=args.biases or DEFAULT_BIASES, clicks=args.clicks,
                                   n_objects=args.val_objects, seed=args.seed, progress=progress)
     meta = {**config.meta, "calibration": {"command": "napari-cag " + shlex.join(args.argv),
                                            "scores": {f"{b:+.2f}": v for b, v in scores.items()}}}
@@ -299,7 +299,8 @@ def main(argv: list[str] | None = None) -> None:
     k.add_argument("--data", action="append", required=True, help="the model's training folders, as for train")
     k.add_argument("--weights", required=True)
     k.add_argument("--out", required=True, help="where to write the calibrated model (may be --weights)")
-    k.add_argument("--biases", type=float, nargs="+", default=[-1.0, -0.5, 0.0, 0.5, 1.0, 1.5])
+    k.add_argument("--biases", type=float, nargs="+", default=None,
+                   help="candidates (default: napari_cag.training.calibrate.DEFAULT_BIASES, thresholds 0.73 to 0.18)")
     k.add_argument("--clicks", type=int, default=3, help="score: mean IoU over clicks 1..CLICKS")
     k.add_argument("--val-objects", type=int, default=12, help="seeded objects per set")
     k.add_argument("--val-fraction", type=float, default=0.1, help="as for train: the same held-out images")

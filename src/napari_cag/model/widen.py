@@ -31,8 +31,6 @@ _HEAD_IN = "head.0.0.weight"  # its inputs are [w decoder channels, in_channels 
 def _embed(source: torch.Tensor, target: torch.Tensor, key: str) -> torch.Tensor:
     """`target` (freshly initialised) with `source` in its leading slices; for a
     convolution, no weight from a new input channel into an old output channel."""
-    if source.dim() == 0:
-        return source.clone()
     out = target.clone()
     if source.dim() == 4:
         rows, cols = source.shape[:2]
