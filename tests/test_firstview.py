@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from napari_cag import Click, compute_structure
-from napari_cag.firstview import MIN_EXTENT, candidate_windows, frames_object
+from napari_cag.firstview import MIN_EXTENT, candidate_windows, object_extent, search_done
 from napari_cag.model import GUIDANCE_PRESETS, ModelConfig
 from napari_cag.predictor import Predictor, Window, three_channels
 
@@ -23,12 +23,18 @@ def _blob(s, r0, r1, c0, c1):
 
 def test_a_view_frames_an_object_that_is_whole_and_large_enough():
     inner = (True, True, True, True)
-    assert frames_object(_blob(100, 30, 70, 40, 60), 50, 50, inner) == pytest.approx(0.4)
-    assert frames_object(_blob(100, 0, 70, 40, 60), 50, 50, inner) == 0  # runs past an inner border
-    assert frames_object(_blob(100, 0, 70, 40, 60), 50, 50, (False, True, True, True)) > 0  # image border
-    small = int(MIN_EXTENT * 100) - 2
-    assert frames_object(_blob(100, 50, 50 + small, 50, 50 + small), 51, 51, inner) == 0  # too few pixels
-    assert frames_object(_blob(100, 30, 70, 40, 60), 10, 10, inner) == 0  # not under the click
+    assert object_extent(_blob(100, 30, 70, 40, 60), 50, 50, inner) == (pytest.approx(0.4), True)
+    assert object_extent(_blob(100, 0, 70, 40, 60), 50, 50, inner)[1] is False  # runs past an inner border
+    assert object_extent(_blob(100, 0, 70, 40, 60), 50, 50, (False, True, True, True))[1]  # image border
+    assert object_extent(_blob(100, 30, 70, 40, 60), 10, 10, inner)[0] == 0  # not under the click
+
+
+def test_the_search_stops_once_a_larger_view_can_only_frame_worse():
+    assert search_done(0.5, True, zoom_expand=1.4)  # framed at 1 / 1.4 of the side or less
+    assert not search_done(0.8, True, zoom_expand=1.4)  # a larger view may frame it closer to 1 / 1.4
+    assert search_done(MIN_EXTENT / 2, True, zoom_expand=1.4)  # too small already
+    assert not search_done(0.5, False, zoom_expand=1.4)  # runs past the view
+    assert not search_done(0.0, False, zoom_expand=1.4)  # nothing under the click
 
 
 class BrightNet(torch.nn.Module):
@@ -44,21 +50,36 @@ class BrightNet(torch.nn.Module):
         return torch.stack([torch.zeros_like(x[:, 0]), (x[:, 0] - 0.5) * 20], dim=1)
 
 
+def _first_click(image, click, config):
+    structure = compute_structure(image, n_segments=50)
+    net = BrightNet()
+    prob, _ = Predictor((net, config), device="cpu", refine="none", first_view="search", threads=1).predict(
+        three_channels(image[..., None]), structure, [click])
+    truth = image > 0.5
+    return ((prob > 0.5) & truth).sum() / ((prob > 0.5) | truth).sum(), net
+
+
 def test_a_small_first_object_is_judged_on_a_view_that_frames_it():
     image = np.full((512, 512), 0.05, np.float32)
     image[250:270, 250:270] = 0.9  # a 20-px "nucleus": 6 input pixels on the whole image's view
     config = ModelConfig(input_size=64, min_window=24, guidance=GUIDANCE_PRESETS["euclidean"])
-    structure = compute_structure(image, n_segments=50)
-    net = BrightNet()
     before = torch.get_num_threads()
     torch.set_num_threads(2)  # the caller's setting
     try:
-        prob, _ = Predictor((net, config), device="cpu", refine="none", first_view="search", threads=1).predict(
-            three_channels(image[..., None]), structure, [Click(260, 260)])
+        iou, net = _first_click(image, Click(260, 260), config)
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
-    assert net.batches[0] == len(candidate_windows(image.shape, Click(260, 260), 24))  # one batch
+    assert iou > 0.8
     assert set(net.threads) == {1}  # one thread inside the prediction, the caller's after it
-    truth = image > 0.5
-    assert ((prob > 0.5) & truth).sum() / ((prob > 0.5) | truth).sum() > 0.8
+    # the smallest view (32 px) frames it at 20 / 32 <= 1 / 1.4 of its side: no larger view is run
+    assert net.batches == [1]
+
+
+def test_a_large_first_object_is_judged_on_a_view_large_enough_to_hold_it():
+    image = np.full((512, 512), 0.05, np.float32)
+    image[160:360, 160:360] = 0.9  # 200 px: runs past the 32-128 px views
+    config = ModelConfig(input_size=64, min_window=24, guidance=GUIDANCE_PRESETS["euclidean"])
+    iou, net = _first_click(image, Click(260, 260), config)
+    assert iou > 0.8
+    assert len(net.batches) == len(candidate_windows(image.shape, Click(260, 260), 24))

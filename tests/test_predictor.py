@@ -84,7 +84,8 @@ def test_a_small_first_object_is_looked_at_again_closer(auto_zoom, passes):
     image = np.zeros((200, 200), np.float32)
     structure = compute_structure(image, n_segments=20)
     net = RecordingNet()
-    prob, _ = Predictor((net, config), device="cpu").predict(three_channels(image[..., None]), structure, [Click(100, 100)])
+    prob, _ = Predictor((net, config), device="cpu", first_view="whole").predict(
+        three_channels(image[..., None]), structure, [Click(100, 100)])
     assert len(net.inputs) == passes
     radius = np.sqrt((prob > 0.5).sum() / np.pi)
     # first view: 0.1 x 200 px = 20 px; the zoomed view is 1.4 x 40 = 56 px wide: 0.1 x 56 = 5.6 px

@@ -3,17 +3,21 @@
 Before the first click nothing tells the object's size. Seen on the whole
 image, a nucleus of a 1000² micrograph is a few of the network's 160 input
 pixels wide, and it comes out as a blob or not at all. So the first click is
-looked at through several windows centred on it, from the whole image down
-to ``min_window``, halving the side each time, in one batch through the
-network. In each, the object is the predicted component under the click; a
-view frames it when that component neither touches a window border that
-lies inside the image (the object would go on past it) nor spans less than
-`MIN_EXTENT` of the window (too few input pixels to draw it). Of the views
-that frame it, the one whose component's extent is closest to
-``1 / zoom_expand`` of the side is kept: the framing of the zoom views the
-network is trained on. Without such a view, the whole image's answer
-stands. A zoom on the kept answer follows (`Predictor`), as after every
-first view.
+looked at through several windows centred on it, from ``min_window`` up to
+the whole image, doubling the side each time. In each, the object is the
+predicted component under the click; a view frames it when that component
+neither touches a window border that lies inside the image (the object would
+go on past it) nor spans less than `MIN_EXTENT` of the window (too few input
+pixels to draw it; `object_extent`). Of the views that frame it, the one whose component's
+extent is closest to ``1 / zoom_expand`` of the side is kept: the framing of
+the zoom views the network is trained on. Without such a view, the whole
+image's answer stands. A zoom on the kept answer follows (`Predictor`), as
+after every first view.
+
+The views are run smallest first, and the search stops as soon as a larger
+view can only frame the object worse (`search_done`): once it is framed at
+``1 / zoom_expand`` of the side or less, or too small to draw. A nucleus is
+usually settled by one or two views, not by all of them (docs/RESULTS.md).
 
 Measured on 200 DSB2018 train nuclei (one click each, refinement on), mean
 IoU after the first click: whole image 0.588, the largest framing view
@@ -32,7 +36,7 @@ from scipy import ndimage as ndi
 
 from .clicks import Click
 
-__all__ = ["candidate_windows", "frames_object", "inner_borders", "MIN_EXTENT"]
+__all__ = ["candidate_windows", "inner_borders", "object_extent", "search_done", "MIN_EXTENT"]
 
 MIN_EXTENT = 0.2  # smallest object extent, as a share of the window side, that a view can draw
 
@@ -58,8 +62,8 @@ def candidate_windows(shape: Sequence[int], click: Click, min_window: int):
     return windows
 
 
-def frames_object(prob: np.ndarray, row: int, col: int, inner: tuple[bool, bool, bool, bool]) -> float:
-    """Whether one view frames the object under the click.
+def object_extent(prob: np.ndarray, row: int, col: int, inner: tuple[bool, bool, bool, bool]):
+    """The component under the click in one view: ``(extent, whole)``.
 
     Parameters
     ----------
@@ -73,22 +77,32 @@ def frames_object(prob: np.ndarray, row: int, col: int, inner: tuple[bool, bool,
 
     Returns
     -------
-    float
-        The extent of the component under the click as a share of the
-        window side, or 0 when it is not found, touches an inner border, or
-        spans less than `MIN_EXTENT`.
+    extent : float
+        The component's larger side as a share of the window side; 0 when
+        nothing is found under the click.
+    whole : bool
+        Whether the component stays clear of the inner borders.
     """
     mask = prob > 0.5
     if not mask[row, col]:
-        return 0.0
+        return 0.0, False
     components, _ = ndi.label(mask)
     rows, cols = np.nonzero(components == components[row, col])
     s = mask.shape[0]
     touches = (rows.min() == 0, rows.max() == s - 1, cols.min() == 0, cols.max() == s - 1)
-    if any(t and i for t, i in zip(touches, inner)):
-        return 0.0
     extent = max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1) / s
-    return extent if extent >= MIN_EXTENT else 0.0
+    return extent, not any(t and i for t, i in zip(touches, inner))
+
+
+def search_done(extent: float, whole: bool, zoom_expand: float) -> bool:
+    """Whether views larger than this one (of `object_extent`'s answer) can only frame the object worse.
+
+    A whole component that fills at most ``1 / zoom_expand`` of the side is
+    at or past the framing the search looks for, and one under `MIN_EXTENT`
+    is already too small to draw; a larger view shows either smaller still.
+    A component that runs past the view, or none at all, asks for more.
+    """
+    return whole and extent > 0 and (extent < MIN_EXTENT or extent * zoom_expand <= 1)
 
 
 def inner_borders(window, shape: Sequence[int]) -> tuple[bool, bool, bool, bool]:

@@ -26,7 +26,7 @@ from .guidance import MAX_VALUE, estimate_scale, guidance_maps
 from .image import mask_box
 from .model import ModelConfig, load_model
 from .domain import check_refine, image_domain, resolve_refine
-from .firstview import candidate_windows, frames_object, inner_borders
+from .firstview import MIN_EXTENT, candidate_windows, inner_borders, object_extent, search_done
 from .refine import RefineSettings, graph_cut, keep_unclaimed, respect_clicks
 from .refine.clicks import INSIDE, OUTSIDE
 from .structure import ImageStructure
@@ -313,19 +313,27 @@ class Predictor:
         return prob, maps
 
     def _first_view(self, image, structure, clicks, first):
-        """A first click: the best-framed of several views (`napari_cag.firstview`), then a zoom on it."""
+        """A first click: the best-framed of several views, smallest first (`napari_cag.firstview`), then
+        a zoom on it."""
         windows = candidate_windows(image.shape, first, self.config.min_window)
-        results = self._pass(image, structure, clicks, None, windows, paste=False)
         size = self.config.input_size
-        best, best_score = 0, None
-        for i, (window, (small, _)) in enumerate(zip(windows, results)):
+        best, best_score, results = None, None, {}
+        for i in reversed(range(len(windows))):
+            window = windows[i]
+            results[i] = self._pass(image, structure, clicks, None, [window], paste=False)[0]
             row = int((first.pixel[0] - window.y0) * size / window.side)
             col = int((first.pixel[1] - window.x0) * size / window.side)
-            extent = frames_object(small.cpu().numpy(), row, col, inner_borders(window, image.shape))
-            if extent:
+            extent, whole = object_extent(results[i][0].cpu().numpy(), row, col, inner_borders(window, image.shape))
+            if whole and extent >= MIN_EXTENT:
                 score = abs(np.log(extent * self.config.zoom_expand))
                 if best_score is None or score < best_score:
                     best, best_score = i, score
+            if search_done(extent, whole, self.config.zoom_expand):
+                break
+        if best is None:  # no view frames it: the whole image's answer stands
+            best = 0
+            if 0 not in results:
+                results[0] = self._pass(image, structure, clicks, None, [windows[0]], paste=False)[0]
         window, (small, maps) = windows[best], results[best]
         return self._zoom(image, structure, clicks, paste_back(small, window, image.shape), maps, window)
 
