@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The microscopy model against the previous shipped model, full pipeline (first view and refinement by
 # domain), one process per model so the two cores share the work (one torch thread each):
-#   - 1,000 seeded DSB2018 val nuclei (stop at 90 % IoU, 20 clicks at most), as in evaluate_pipeline.sh;
+#   - 1,000 seeded DSB2018 val nuclei (DSB_OBJECTS; stop at 90 % IoU, 20 clicks at most), as in evaluate_pipeline.sh;
 #   - the held-out images of each new microscopy training set (PATH:holdout), 40 seeded objects each (HOLDOUT_OBJECTS);
 #   - GrabCut with `default` (the automatic choice), to show photographs are untouched.
 # MODEL: the weights to test (default: the shipped microscopy model); PREVIOUS: the model to compare with
@@ -25,7 +25,7 @@ run() {  # name, method, data spec, extra arguments...
 both() {  # label, method spec (microscopy or previous)
     local label=$1 method=$2
     [[ $label == previous && ${SKIP_DSB:-0} == 1 ]] || \
-        run "eval_${label}_dsb" "$method" "$data/dsb2018:val.txt" --max-instances 1000
+        run "eval_${label}_dsb" "$method" "$data/dsb2018:val.txt" --max-instances "${DSB_OBJECTS:-1000}"
     for set in monuseg cpm15 usiigaci isbi2012_em; do
         run "eval_${label}_$set" "$method" "$data/$set:holdout" --max-instances "${HOLDOUT_OBJECTS:-40}"
     done
