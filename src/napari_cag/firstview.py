@@ -8,19 +8,24 @@ the whole image, doubling the side each time. In each, the object is the
 predicted component under the click; a view frames it when that component
 neither touches a window border that lies inside the image (the object would
 go on past it) nor spans less than `MIN_EXTENT` of the window (too few input
-pixels to draw it; `object_extent`). Of the views that frame it, the one whose component's
-extent is closest to ``1 / zoom_expand`` of the side is kept: the framing of
-the zoom views the network is trained on. Without such a view, the whole
-image's answer stands. A zoom on the kept answer follows (`Predictor`), as
-after every first view.
+pixels to draw it; `object_extent`, `frames`). Of the views run that frame
+it, the one whose component's extent is closest to ``1 / zoom_expand`` of the
+side is kept: the framing of the zoom views the network is trained on.
+Without such a view, the whole image's answer stands. A zoom on the kept
+answer follows (`Predictor`), as after every first view.
 
-The views are run smallest first, and the search stops as soon as a larger
-view can only frame the object worse (`search_done`): once it is framed at
-``1 / zoom_expand`` of the side or less, or too small to draw. A nucleus is
-usually settled by one or two views, not by all of them (docs/RESULTS.md).
+The views are run smallest first, and the search stops once a larger view
+can only frame the object worse (`search_done`): when it is framed at
+``1 / zoom_expand`` of the side or less, or is too small to draw. That holds
+when the network finds the same object, of the same size in pixels, in the
+larger views; a whole part of a large object found in a small view (a
+nucleus-like blob inside a phase-contrast cell) now ends the search where
+scoring every view could still have kept a larger one. A nucleus is usually
+settled by one or two views instead of all of them (docs/RESULTS.md).
 
-Measured on 200 DSB2018 train nuclei (one click each, refinement on), mean
-IoU after the first click: whole image 0.588, the largest framing view
+Measured with every view scored (before the search stopped early) on 200
+DSB2018 train nuclei (one click each, refinement on), mean IoU after the
+first click: whole image 0.588, the largest framing view
 0.576, the best-framed view 0.593; on the bundled nuclei sample 0.53 and
 0.63 for the whole image and the best-framed view. On photographs the
 best-framed view often frames a uniform part of a large object (GrabCut:
@@ -36,7 +41,7 @@ from scipy import ndimage as ndi
 
 from .clicks import Click
 
-__all__ = ["candidate_windows", "inner_borders", "object_extent", "search_done", "MIN_EXTENT"]
+__all__ = ["candidate_windows", "frames", "inner_borders", "object_extent", "search_done", "MIN_EXTENT"]
 
 MIN_EXTENT = 0.2  # smallest object extent, as a share of the window side, that a view can draw
 
@@ -94,13 +99,19 @@ def object_extent(prob: np.ndarray, row: int, col: int, inner: tuple[bool, bool,
     return extent, not any(t and i for t, i in zip(touches, inner))
 
 
+def frames(extent: float, whole: bool) -> bool:
+    """Whether a view frames the object (of `object_extent`'s answer): whole, and at least `MIN_EXTENT`."""
+    return whole and extent >= MIN_EXTENT
+
+
 def search_done(extent: float, whole: bool, zoom_expand: float) -> bool:
     """Whether views larger than this one (of `object_extent`'s answer) can only frame the object worse.
 
     A whole component that fills at most ``1 / zoom_expand`` of the side is
     at or past the framing the search looks for, and one under `MIN_EXTENT`
-    is already too small to draw; a larger view shows either smaller still.
-    A component that runs past the view, or none at all, asks for more.
+    is already too small to draw; a larger view shows either smaller still,
+    if it finds the same object (the module docstring says when it does
+    not). A component that runs past the view, or none at all, asks for more.
     """
     return whole and extent > 0 and (extent < MIN_EXTENT or extent * zoom_expand <= 1)
 

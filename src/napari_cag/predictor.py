@@ -26,7 +26,7 @@ from .guidance import MAX_VALUE, estimate_scale, guidance_maps
 from .image import mask_box
 from .model import ModelConfig, load_model
 from .domain import check_refine, image_domain, resolve_refine
-from .firstview import MIN_EXTENT, candidate_windows, inner_borders, object_extent, search_done
+from .firstview import candidate_windows, frames, inner_borders, object_extent, search_done
 from .refine import RefineSettings, graph_cut, keep_unclaimed, respect_clicks
 from .refine.clicks import INSIDE, OUTSIDE
 from .structure import ImageStructure
@@ -194,7 +194,8 @@ class Predictor:
         the network's mask.
     first_view : {"auto", "search", "whole"}
         How a first click is seen (when the model's ``auto_zoom`` is on):
-        ``"search"`` picks the best-framed of several views in one batch
+        ``"search"`` picks the best-framed of several views, run smallest
+        first until a larger one can only frame the object worse
         (`napari_cag.firstview`); ``"whole"`` is the previous pipeline (the
         whole image, 4x closer when nothing is found, then a zoom);
         ``"auto"`` searches on microscopy and takes the whole image for a
@@ -324,7 +325,7 @@ class Predictor:
             row = int((first.pixel[0] - window.y0) * size / window.side)
             col = int((first.pixel[1] - window.x0) * size / window.side)
             extent, whole = object_extent(results[i][0].cpu().numpy(), row, col, inner_borders(window, image.shape))
-            if whole and extent >= MIN_EXTENT:
+            if frames(extent, whole):
                 score = abs(np.log(extent * self.config.zoom_expand))
                 if best_score is None or score < best_score:
                     best, best_score = i, score
