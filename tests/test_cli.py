@@ -85,9 +85,9 @@ def test_calibrate_writes_the_chosen_bias_into_a_copy(tmp_path, capsys):
     weights = save_model(tmp_path / "m.safetensors", build_model(config), config)
     out = tmp_path / "calibrated.safetensors"
     main(["calibrate", "--data", str(root), "--weights", str(weights), "--out", str(out), "--cache", str(tmp_path / "c"),
-          "--biases", "0", "2", "--clicks", "1", "--val-objects", "2"])
+          "--biases", "0", "2", "--clicks", "1", "--val-objects", "2", "--score", "iou"])
     printed = capsys.readouterr().out
-    assert "bias +0.00" in printed and "bias +2.00" in printed
+    assert "bias +0.00" in printed and "bias +2.00" in printed and "mean IoU over clicks 1-1" in printed
     _, calibrated = load_model(out)
     scores = calibrated.meta["calibration"]["scores"]
     assert set(scores) == {"+0.00", "+2.00"}

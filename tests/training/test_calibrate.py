@@ -52,7 +52,8 @@ def held_out(tmp_path_factory):
 
 def test_calibration_widens_a_network_that_shrinks_its_objects(held_out):
     torch.set_num_threads(1)
-    best, scores = calibrate_bias(Shrinking(), CONFIG, held_out, biases=(-1.0, 0.0, 1.5), clicks=1, n_objects=4)
+    best, scores = calibrate_bias(Shrinking(), CONFIG, held_out, biases=(-1.0, 0.0, 1.5), score="iou", clicks=1,
+                                  n_objects=4)
     assert set(scores) == {-1.0, 0.0, 1.5}
     assert scores[1.5]["mean"] > scores[0.0]["mean"] > scores[-1.0]["mean"]
     assert best == 1.5
@@ -62,3 +63,20 @@ def test_calibration_widens_a_network_that_shrinks_its_objects(held_out):
 def test_calibration_refuses_nothing_to_choose(held_out):
     with pytest.raises(ValueError, match="no candidate"):
         calibrate_bias(Shrinking(), CONFIG, held_out, biases=())
+
+
+def test_calibration_by_clicks_to_a_target_prefers_the_bias_that_reaches_it_sooner(held_out):
+    torch.set_num_threads(1)
+    best, scores = calibrate_bias(Shrinking(), CONFIG, held_out, biases=(-1.0, 0.0, 1.5), clicks=4, target=0.5,
+                                  n_objects=4)
+    # at 0.5 its masks stay under half the disc whatever the clicks, so the budget of 4 is the score
+    assert scores[0.0]["mean"] == scores[-1.0]["mean"] == 4
+    assert scores[1.5]["mean"] == 1 and best == 1.5
+
+
+def test_calibration_names_its_scores():
+    with pytest.raises(ValueError, match="score must be"):
+        calibrate_bias(Shrinking(), CONFIG, [], score="dice")
+    with pytest.raises(ValueError, match="target must be"):
+        calibrate_bias(Shrinking(), CONFIG, [], target=85)
+

@@ -61,7 +61,7 @@ class ModelConfig:
         is the network's own ``prob > sigmoid(-object_bias)``: a decision
         threshold chosen on held-out training images (``napari-cag
         calibrate``). Cross-entropy makes probabilities, not masks; where an
-        object's edge is uncertain, a threshold under 0.5 gives the higher
+        object's edge is uncertain, a threshold under 0.5 can give the higher
         IoU. It shifts every probability the pipeline uses (first-view
         search, zoom, refinement, click correction), not only the final
         threshold. 0 keeps the network's 0.5. Adapting a model keeps its
