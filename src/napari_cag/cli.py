@@ -128,7 +128,7 @@ def _calibrate(args) -> None:
 
     from .model import load_model, save_model
     from .training.cache import build_cache, load_cache, split_validation
-    from .training.calibrate import DEFAULT_BIASES, calibrate_bias
+    from .training.calibrate import DEFAULT_BIASES, DEFAULT_CLICKS, calibrate_bias
 
     if Path(args.out).suffix != ".safetensors":
         raise SystemExit(f"--out must name a .safetensors file, got {args.out}")
@@ -139,8 +139,9 @@ def _calibrate(args) -> None:
     if not held_out:
         raise SystemExit("error: no held-out images to calibrate on (a set is held out from only when it has "
                          "a few images; see napari_cag.splits)")
-    scored = (f"mean clicks to {args.target:.0%} IoU (at most {args.clicks or 20})" if args.score == "noc"
-              else f"mean IoU over clicks 1-{args.clicks or 3}")
+    clicks = DEFAULT_CLICKS[args.score] if args.clicks is None else args.clicks
+    scored = (f"mean clicks to {args.target:.0%} IoU (at most {clicks})" if args.score == "noc"
+              else f"mean IoU over clicks 1-{clicks}")
     print(f"{len(held_out)} held-out images; score: {scored}, each set weighted equally")
 
     def progress(bias, scores):
@@ -148,7 +149,7 @@ def _calibrate(args) -> None:
               + "  ".join(f"{k} {v:.3f}" for k, v in scores.items() if k != "mean"), flush=True)
 
     best, scores = calibrate_bias(net, config, held_out, biases=args.biases or DEFAULT_BIASES, score=args.score,
-                                  clicks=args.clicks, target=args.target, n_objects=args.val_objects, seed=args.seed,
+                                  clicks=clicks, target=args.target, n_objects=args.val_objects, seed=args.seed,
                                   progress=progress)
     meta = {**config.meta, "calibration": {"command": "napari-cag " + shlex.join(args.argv), "score": scored,
                                            "scores": {f"{b:+.2f}": v for b, v in scores.items()}}}

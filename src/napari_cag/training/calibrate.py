@@ -29,10 +29,13 @@ from ..model import ModelConfig
 from .cache import CachedImage
 from .validation import held_out_objects, protocol_ious
 
-__all__ = ["DEFAULT_BIASES", "calibrate_bias"]
+__all__ = ["DEFAULT_BIASES", "DEFAULT_CLICKS", "calibrate_bias"]
 
 #: Candidate biases: thresholds on the network's own probability from 0.73 down to 0.18.
 DEFAULT_BIASES = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5)
+
+#: The click budget of each score when none is given.
+DEFAULT_CLICKS = {"noc": 20, "iou": 3}
 
 
 def calibrate_bias(
@@ -80,9 +83,9 @@ def calibrate_bias(
     """
     if not biases:
         raise ValueError("no candidate biases")
-    if score not in ("noc", "iou"):
+    if score not in DEFAULT_CLICKS:
         raise ValueError(f"score must be 'noc' or 'iou', got {score!r}")
-    clicks = (20 if score == "noc" else 3) if clicks is None else clicks
+    clicks = DEFAULT_CLICKS[score] if clicks is None else clicks
     if clicks < 1:
         raise ValueError(f"clicks must be at least 1, got {clicks}")
     if not 0 < target <= 1:
