@@ -83,7 +83,7 @@ def _train(args) -> None:
     from .model import GUIDANCE_PRESETS, ModelConfig
     from .predictor import select_device
     from .training.cache import build_cache, load_cache, split_validation
-    from .training.loop import TrainSettings, train
+    from .training.loop import TrainSettings, rank_device, train
     from .training.validation import make_validator
 
     guidance = GUIDANCE_PRESETS[args.guidance]
@@ -99,13 +99,13 @@ def _train(args) -> None:
         print(f"{len(training)} training images, {len(held_out)} held out for validation")
     settings = TrainSettings(steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                              validate_every=args.validate_every, save_every=args.save_every,
-                             max_iter_rounds=args.max_iter_rounds, shards=args.shards, augment=not args.no_augment)
+                             max_iter_rounds=args.max_iter_rounds, shards=args.shards, augment=not args.no_augment,
+                             time_limit=args.minutes * 60 if args.minutes else None)
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = select_device(args.device)
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and device.type == "cuda":
-        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-    validator = make_validator(held_out, n_objects=args.val_objects, seed=args.seed) if held_out else None
+    device = rank_device(select_device(args.device))
+    validate = held_out and args.val_objects > 0
+    validator = make_validator(held_out, n_objects=args.val_objects, seed=args.seed) if validate else None
     with tqdm(total=settings.steps, desc=f"training {args.guidance}", unit="step",
               disable=not rank0) as bar:
         def progress(step, loss):
@@ -279,6 +279,9 @@ def main(argv: list[str] | None = None) -> None:
                    help="run folder for checkpoints and logs (--run-dir under torchrun, whose --run-path takes --run)")
     t.add_argument("--cache", default="runs/cache", help="folder of cached image structures")
     t.add_argument("--steps", type=int, default=20_000)
+    t.add_argument("--minutes", type=float, default=None,
+                   help="train for this long instead of --steps: the first steps are timed and the schedule is "
+                        "laid over the steps that fit (not with --resume)")
     t.add_argument("--batch-size", type=int, default=16)
     t.add_argument("--lr", type=float, default=2e-3)
     t.add_argument("--seed", type=int, default=0)
@@ -287,7 +290,7 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--overwrite", action="store_true", help="start afresh over an existing checkpoint")
     t.add_argument("--validate-every", type=int, default=1000)
     t.add_argument("--save-every", type=int, default=250)
-    t.add_argument("--val-objects", type=int, default=12, help="validation objects per set")
+    t.add_argument("--val-objects", type=int, default=12, help="validation objects per set (0: no validation)")
     t.add_argument("--max-images", type=int, default=None, help="use at most this many images per folder")
     t.add_argument("--val-fraction", type=float, default=0.1,
                    help="share of each set's images held out (by a hash of the name; at least one per set)")

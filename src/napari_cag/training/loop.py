@@ -6,6 +6,14 @@ CPU, NCCL on GPUs) rank *r* draws and trains shard *r* and the gradients are
 averaged; one process with ``shards=N`` draws the same shards in turn and
 accumulates the same average, so both end with the same weights. Batch-norm
 statistics follow shard 0 in both (rank 0's are broadcast every step).
+Ranks that share a GPU (more processes than GPUs: the simulated clicks are
+CPU work, so one GPU feeds on several cores) talk through gloo, which NCCL
+refuses to do.
+
+With ``time_limit`` the run ends when its time is up instead of after a fixed
+number of steps: the first `PROBE_STEPS` steps run at the schedule's starting
+rate and are timed, and the one-cycle schedule is then laid over the steps
+that fit (rank 0 decides, every rank follows).
 """
 
 from __future__ import annotations
@@ -51,6 +59,10 @@ class TrainSettings:
     augment: bool = True
     calibration_batches: int = 20  # batch-norm statistics recomputed on this many batches before a
                                    # validation and at the end (0: keep the running averages)
+    time_limit: float | None = None  # seconds: train for this long (steps then fixed after the probe)
+
+
+PROBE_STEPS = 10  # steps timed before a time-limited run fixes its length
 
 
 P_NO_ROUND = 0.4  # examples left as drawn: the state of a session's first clicks
@@ -70,8 +82,21 @@ def _world() -> tuple[int, int]:
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return 0, 1
     if not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        dist.init_process_group(_backend(int(os.environ["WORLD_SIZE"])))
     return dist.get_rank(), dist.get_world_size()
+
+
+def _backend(world: int) -> str:
+    """NCCL with a GPU per rank; gloo on CPUs and where ranks share a GPU."""
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    return "nccl" if gpus and world <= gpus else "gloo"
+
+
+def rank_device(device: torch.device) -> torch.device:
+    """The device of this rank: its own GPU, or one shared round-robin when ranks outnumber GPUs."""
+    if device.type != "cuda" or int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return device
+    return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")) % torch.cuda.device_count())
 
 
 @contextlib.contextmanager
@@ -95,7 +120,7 @@ def _state_path(run: Path) -> Path:
 
 def _save(run: Path, net, config, opt, sched, step: int, rngs: list, history: list) -> None:
     save_model(run / "last.safetensors", net, config)
-    state = {"optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "step": step,
+    state = {"optimizer": opt.state_dict(), "scheduler": sched.state_dict() if sched else {}, "step": step,
              "rng": json.dumps([r.bit_generator.state for r in rngs]), "torch_rng": torch.get_rng_state()}
     tmp = run / "state.pt.tmp"
     torch.save(state, tmp)
@@ -233,6 +258,7 @@ def train(
     if has_checkpoint and not (resume or overwrite):
         raise FileExistsError(f"{run} already holds a checkpoint; pass resume=True to continue or overwrite=True")
     run.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
     device = torch.device(device)
     torch.manual_seed(settings.seed)
     mine = [rank] if world > 1 else list(range(settings.shards))
@@ -254,7 +280,14 @@ def train(
     # Buffers are synchronised by _broadcast_buffers at each step.
     model = torch.nn.parallel.DistributedDataParallel(net, broadcast_buffers=False) if world > 1 else net
     opt = torch.optim.AdamW(net.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=settings.lr, total_steps=settings.steps, pct_start=0.05)
+    timed = settings.time_limit is not None
+    if timed and resume:
+        raise ValueError("a time-limited run cannot be resumed; resume it with --steps (its log.csv has its length)")
+    total = PROBE_STEPS if timed else settings.steps  # a timed run's length is fixed after the probe
+    sched = None if timed else _one_cycle(opt, settings.lr, total)
+    if timed:
+        for group in opt.param_groups:
+            group["lr"] = settings.lr / ONE_CYCLE_DIV  # where the one-cycle schedule starts
     step, history = 0, []
     if resume and has_checkpoint:
         state = torch.load(_state_path(run), map_location=device, weights_only=True)
@@ -279,7 +312,7 @@ def train(
         writer.writerow(["step", "loss", "lr", "seconds"])
     losses, t0 = [], time.perf_counter()
     try:
-        while step < settings.steps:
+        while step < total:
             if world > 1:
                 _broadcast_buffers(net)
             opt.zero_grad(set_to_none=True)
@@ -296,12 +329,17 @@ def train(
                 dist.all_reduce(loss)
                 loss /= world
             opt.step()
-            sched.step()
+            if sched is not None:
+                sched.step()
             step += 1
             losses.append(float(loss))
-            save_now = step % settings.save_every == 0 or step == settings.steps
-            validate_now = validate is not None and (step % settings.validate_every == 0 or step == settings.steps)
-            if settings.calibration_batches and rank == 0 and (validate_now or step == settings.steps):
+            if sched is None and step == PROBE_STEPS:
+                total = _timed_length(started, settings, device, world)
+                # at least two warm-up steps: OneCycleLR divides by zero with fewer
+                sched = _one_cycle(opt, settings.lr, total - PROBE_STEPS, max(0.05, 2 / (total - PROBE_STEPS)))
+            save_now = step % settings.save_every == 0 or step == total
+            validate_now = validate is not None and (step % settings.validate_every == 0 or step == total)
+            if settings.calibration_batches and rank == 0 and (validate_now or step == total):
                 recalibrate_statistics(net, samplers[0], settings.calibration_batches, rngs[0], settings, config,
                                        device)
             states = _all_rngs(rngs, rank, world) if save_now else None  # every rank takes part
@@ -309,8 +347,8 @@ def train(
                 continue
             if progress:
                 progress(step, losses[-1])
-            if step % 50 == 0 or step == settings.steps:
-                writer.writerow([step, f"{np.mean(losses[-50:]):.4f}", f"{sched.get_last_lr()[0]:.2e}",
+            if step % 50 == 0 or step == total:
+                writer.writerow([step, f"{np.mean(losses[-50:]):.4f}", f"{opt.param_groups[0]['lr']:.2e}",
                                  f"{time.perf_counter() - t0:.0f}"])
                 log.flush()
             if validate_now:
@@ -325,6 +363,29 @@ def train(
         if log:
             log.close()
     return (run / "last.safetensors", net) if return_model else run / "last.safetensors"
+
+
+ONE_CYCLE_DIV = 25.0  # the one-cycle schedule starts at lr / this (OneCycleLR's div_factor)
+
+
+def _one_cycle(opt, lr: float, steps: int, warmup: float = 0.05):
+    """Warm-up over a share of the steps, then cosine annealing."""
+    return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=warmup,
+                                               div_factor=ONE_CYCLE_DIV)
+
+
+def _timed_length(started: float, settings: TrainSettings, device, world: int) -> int:
+    """The steps of a time-limited run, from the probe's pace (rank 0's, shared with every rank).
+
+    Time is kept back for the final batch-norm recalibration, a step's worth per batch.
+    """
+    elapsed = time.perf_counter() - started
+    pace = elapsed / PROBE_STEPS  # the first steps include the warm-up: an upper bound on a step
+    spare = settings.time_limit - elapsed - settings.calibration_batches * pace
+    steps = torch.tensor([PROBE_STEPS + max(int(spare / pace), 4)], device=device)
+    if world > 1:
+        dist.broadcast(steps, 0)
+    return int(steps.item())
 
 
 def _broadcast_buffers(net) -> None:
