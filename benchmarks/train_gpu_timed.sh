@@ -19,6 +19,7 @@ device=${DEVICE:-cuda}
 lrs=(${LRS:-1e-3 4e-4})
 python=${PYTHON:-python}
 started=$(date +%s)
+limit_s=$($python -c "print(int(float('$minutes') * 60))")
 micro=(--data "$data/dsb2018:train.txt" --data "$data/monuseg" --data "$data/cpm15" --data "$data/usiigaci"
        --data "$data/isbi2012_em")
 mkdir -p "$out"
@@ -32,12 +33,12 @@ train_run() {  # name, lr: torchrun first; if it fails, one process for the time
     $python -m torch.distributed.run --standalone --nproc-per-node "$ranks" -m napari_cag.cli "${args[@]}" \
         --run-dir "$out/$name" --shards "$ranks" --batch-size $(( ranks * per_rank )) --minutes "$minutes" \
         > "$out/$name.log" 2>&1 && return 0
-    local left=$(( minutes * 60 - $(date +%s) + t0 - 20 ))
+    local left=$(( limit_s - $(date +%s) + t0 - 20 ))
     echo "$name: torchrun failed after $(( $(date +%s) - t0 )) s (tail of $out/$name.log below); one process for ${left} s"
     tail -n 5 "$out/$name.log"
     [ "$left" -gt 60 ] || return 1
     $python -m napari_cag.cli "${args[@]}" --run-dir "$out/${name}_single" --overwrite --batch-size 16 \
-        --minutes "$(python3 -c "print($left / 60)")" > "$out/${name}_single.log" 2>&1
+        --minutes "$($python -c "print($left / 60)")" > "$out/${name}_single.log" 2>&1
 }
 
 pids=()

@@ -102,7 +102,10 @@ def _train(args) -> None:
                              max_iter_rounds=args.max_iter_rounds, shards=args.shards, augment=not args.no_augment,
                              time_limit=args.minutes * 60 if args.minutes else None)
     if args.threads:
+        import cv2
+
         torch.set_num_threads(args.threads)
+        cv2.setNumThreads(args.threads)  # OpenCV's resampling would take every core in each rank
     device = rank_device(select_device(args.device))
     validate = held_out and args.val_objects > 0
     validator = make_validator(held_out, n_objects=args.val_objects, seed=args.seed) if validate else None
@@ -298,7 +301,7 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--shards", type=int, default=1,
                    help="the batch in this many seed streams; under torchrun, the number of processes")
     t.add_argument("--no-augment", action="store_true", help="no photometric jitter or transposes")
-    t.add_argument("--threads", type=int, default=None, help="torch threads per process")
+    t.add_argument("--threads", type=int, default=None, help="torch and OpenCV threads per process")
     t.set_defaults(func=_train)
 
     k = sub.add_parser("calibrate", help="choose a model's decision threshold (object_bias) on held-out "

@@ -333,8 +333,10 @@ def train(
                 sched.step()
             step += 1
             losses.append(float(loss))
+            if sched is None and step == PROBE_STEPS // 2:
+                halfway = time.perf_counter()  # the pace is timed past the first steps' warm-up
             if sched is None and step == PROBE_STEPS:
-                total = _timed_length(started, settings, device, world)
+                total = _timed_length(started, halfway, settings, device, world)
                 # at least two warm-up steps: OneCycleLR divides by zero with fewer
                 sched = _one_cycle(opt, settings.lr, total - PROBE_STEPS, max(0.05, 2 / (total - PROBE_STEPS)))
             save_now = step % settings.save_every == 0 or step == total
@@ -374,13 +376,13 @@ def _one_cycle(opt, lr: float, steps: int, warmup: float = 0.05):
                                                div_factor=ONE_CYCLE_DIV)
 
 
-def _timed_length(started: float, settings: TrainSettings, device, world: int) -> int:
-    """The steps of a time-limited run, from the probe's pace (rank 0's, shared with every rank).
-
-    Time is kept back for the final batch-norm recalibration, a step's worth per batch.
+def _timed_length(started: float, halfway: float, settings: TrainSettings, device, world: int) -> int:
+    """The steps of a time-limited run, from the pace of the probe's second half (rank 0's, shared
+    with every rank). Time is kept back for the final batch-norm recalibration, a step's worth per batch.
     """
-    elapsed = time.perf_counter() - started
-    pace = elapsed / PROBE_STEPS  # the first steps include the warm-up: an upper bound on a step
+    now = time.perf_counter()
+    elapsed = now - started
+    pace = (now - halfway) / (PROBE_STEPS - PROBE_STEPS // 2)
     spare = settings.time_limit - elapsed - settings.calibration_batches * pace
     steps = torch.tensor([PROBE_STEPS + max(int(spare / pace), 4)], device=device)
     if world > 1:
@@ -389,9 +391,15 @@ def _timed_length(started: float, settings: TrainSettings, device, world: int) -
 
 
 def _broadcast_buffers(net) -> None:
-    """Rank 0's batch-norm statistics to every rank."""
+    """Rank 0's batch-norm statistics to every rank, one message per dtype (not one per buffer)."""
+    by_dtype: dict[torch.dtype, list[torch.Tensor]] = {}
     for buffer in net.buffers():
-        dist.broadcast(buffer, 0)
+        by_dtype.setdefault(buffer.dtype, []).append(buffer)
+    for buffers in by_dtype.values():
+        flat = torch.cat([b.reshape(-1) for b in buffers])
+        dist.broadcast(flat, 0)
+        for b, part in zip(buffers, flat.split([b.numel() for b in buffers])):
+            b.copy_(part.view_as(b))
 
 
 def _all_rngs(rngs: list, rank: int, world: int) -> list:
