@@ -117,7 +117,8 @@ def main() -> None:
                      f"| {r['first_ms']:.0f} ms | {r['later_ms']:.0f} ms | {r['p90_ms']:.0f} ms "
                      f"| {r['structure_s']:.2f} s |")
     device = torch.cuda.get_device_name() if args.device == "cuda" else machine()
-    body = (f"_Measured {datetime.date.today().isoformat()} on {device} ({args.device}), shipped model with "
+    body = (f"_Measured {datetime.date.today().isoformat()} on {device} ({args.device}), "
+            f"{args.model or 'shipped model'} with "
             f"the full pipeline (refinement by domain), peak RSS {_rss_mb():.0f} MB, with "
             f"`python benchmarks/bench_click.py --write docs/RESULTS.md`._\n\n" + "\n".join(lines))
     print(body)

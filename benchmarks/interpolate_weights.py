@@ -20,7 +20,7 @@ import torch
 
 def main() -> None:
     from napari_cag.cli import _training_images
-    from napari_cag.model import ModelConfig, load_model, save_model
+    from napari_cag.model import load_model, save_model
     from napari_cag.training.cache import build_cache, load_cache, split_validation
     from napari_cag.training.loop import TrainSettings, recalibrate_statistics
     from napari_cag.training.sampler import TrainingSampler
@@ -45,8 +45,7 @@ def main() -> None:
     mixed = {k: torch.lerp(ends[k], v, args.alpha) if v.is_floating_point() else v
              for k, v in net.state_dict().items()}
     net.load_state_dict(mixed)
-    training, _ = split_validation(load_cache(build_cache(_training_images(args.data, None), args.cache,
-                                                          ModelConfig())))
+    training, _ = split_validation(load_cache(build_cache(_training_images(args.data, None), args.cache, config)))
     rng = np.random.default_rng(args.seed)
     recalibrate_statistics(net, TrainingSampler(training, config, rng), args.batches, rng,
                            TrainSettings(batch_size=16), config, "cpu")

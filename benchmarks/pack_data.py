@@ -43,6 +43,9 @@ def pack(spec: str, out: Path, jpeg: bool, quality: int) -> int:
                 target = dest / kind / (path.stem + ".jpg")
                 with Image.open(path) as im:
                     pixels = np.asarray(im)
+                if pixels.dtype != np.uint8 or (pixels.ndim == 3 and pixels.shape[2] not in (3, 4)):
+                    raise SystemExit(f"{path}: only 8-bit grey, RGB or RGBA images can go to JPEG "
+                                     f"({pixels.dtype}, shape {pixels.shape}); leave its set out of --jpeg")
                 if pixels.ndim == 3:
                     pixels = pixels[..., :3]  # alpha dropped, as the loader's normalization does
                 Image.fromarray(pixels).save(target, "JPEG", quality=quality)

@@ -9,7 +9,9 @@
 #
 # DATA: the training sets (benchmarks/pack_data.py makes a small copy); OUT_DIR: where runs go;
 # PER_RANK: examples per rank and step; LRS: the two runs' peak learning rates; DEVICE: cuda (cpu to try it).
+# If a torchrun job fails, the run starts again in one process from the shipped weights for the time left.
 set -uo pipefail
+cd "$(dirname "$0")/.."
 data=${DATA:-../shared/datasets}
 out=${OUT_DIR:-runs/gpu_timed}
 minutes=${MINUTES:-5}
@@ -19,7 +21,8 @@ device=${DEVICE:-cuda}
 lrs=(${LRS:-1e-3 4e-4})
 python=${PYTHON:-python}
 started=$(date +%s)
-limit_s=$($python -c "print(int(float('$minutes') * 60))")
+limit_s=$($python -c "import sys; m = float(sys.argv[1]); assert 0 < m < 1e4; print(int(m * 60))" "$minutes") || {
+    echo "MINUTES must be a positive number, got '$minutes'" >&2; exit 2; }
 micro=(--data "$data/dsb2018:train.txt" --data "$data/monuseg" --data "$data/cpm15" --data "$data/usiigaci"
        --data "$data/isbi2012_em")
 mkdir -p "$out"
@@ -46,7 +49,8 @@ for k in "${!lrs[@]}"; do
     train_run "run$k" "${lrs[$k]}" &
     pids+=($!)
 done
-for p in "${pids[@]}"; do wait "$p" || echo "a run failed"; done
+failed=0
+for p in "${pids[@]}"; do wait "$p" || { echo "a run failed"; failed=1; }; done
 echo "training: $(( $(date +%s) - started )) s"
 for f in "$out"/run*/log.csv; do echo "$f: $(tail -n 1 "$f")"; done
 
@@ -57,3 +61,4 @@ for weights in src/napari_cag/weights/microscopy.safetensors "$out"/run*/last.sa
         --sessions 3 2>&1 | grep -v "^\s*$" | tail -n 12
 done
 echo "total: $(( $(date +%s) - started )) s"
+exit $failed

@@ -86,6 +86,11 @@ def _train(args) -> None:
     from .training.loop import TrainSettings, rank_device, train
     from .training.validation import make_validator
 
+    if args.minutes is not None and not 0 < args.minutes < float("inf"):
+        raise SystemExit(f"error: --minutes must be a positive number, got {args.minutes}")
+    if args.minutes is not None and args.resume:
+        raise SystemExit("error: a time-limited run cannot be resumed; start a new one with --init "
+                         "RUN/last.safetensors")
     guidance = GUIDANCE_PRESETS[args.guidance]
     config = ModelConfig(arch=args.arch, guidance=guidance, iterative=args.guidance.count("iter") > 0,
                          input_size=args.input_size, width=args.width, stride=args.stride,
@@ -100,7 +105,7 @@ def _train(args) -> None:
     settings = TrainSettings(steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                              validate_every=args.validate_every, save_every=args.save_every,
                              max_iter_rounds=args.max_iter_rounds, shards=args.shards, augment=not args.no_augment,
-                             time_limit=args.minutes * 60 if args.minutes else None)
+                             time_limit=args.minutes * 60 if args.minutes is not None else None)
     if args.threads:
         import cv2
 
@@ -109,7 +114,7 @@ def _train(args) -> None:
     device = rank_device(select_device(args.device))
     validate = held_out and args.val_objects > 0
     validator = make_validator(held_out, n_objects=args.val_objects, seed=args.seed) if validate else None
-    with tqdm(total=settings.steps, desc=f"training {args.guidance}", unit="step",
+    with tqdm(total=None if args.minutes else settings.steps, desc=f"training {args.guidance}", unit="step",
               disable=not rank0) as bar:
         def progress(step, loss):
             bar.n = step
@@ -284,7 +289,8 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--steps", type=int, default=20_000)
     t.add_argument("--minutes", type=float, default=None,
                    help="train for this long instead of --steps: the first steps are timed and the schedule is "
-                        "laid over the steps that fit (not with --resume)")
+                        "laid over the steps that fit (not with --resume); loading the cache and validating come "
+                        "on top")
     t.add_argument("--batch-size", type=int, default=16)
     t.add_argument("--lr", type=float, default=2e-3)
     t.add_argument("--seed", type=int, default=0)

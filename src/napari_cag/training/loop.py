@@ -23,6 +23,7 @@ import csv
 import json
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -82,14 +83,15 @@ def _world() -> tuple[int, int]:
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return 0, 1
     if not dist.is_initialized():
-        dist.init_process_group(_backend(int(os.environ["WORLD_SIZE"])))
+        local = int(os.environ.get("LOCAL_WORLD_SIZE", os.environ["WORLD_SIZE"]))
+        dist.init_process_group(_backend(local))
     return dist.get_rank(), dist.get_world_size()
 
 
-def _backend(world: int) -> str:
-    """NCCL with a GPU per rank; gloo on CPUs and where ranks share a GPU."""
+def _backend(local_world: int) -> str:
+    """NCCL with a GPU per rank of a machine; gloo on CPUs and where ranks share a GPU."""
     gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    return "nccl" if gpus and world <= gpus else "gloo"
+    return "nccl" if gpus and local_world <= gpus else "gloo"
 
 
 def rank_device(device: torch.device) -> torch.device:
@@ -281,8 +283,10 @@ def train(
     model = torch.nn.parallel.DistributedDataParallel(net, broadcast_buffers=False) if world > 1 else net
     opt = torch.optim.AdamW(net.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     timed = settings.time_limit is not None
+    if timed and not 0 < settings.time_limit < float("inf"):
+        raise ValueError(f"the time limit must be a positive number of seconds, got {settings.time_limit}")
     if timed and resume:
-        raise ValueError("a time-limited run cannot be resumed; resume it with --steps (its log.csv has its length)")
+        raise ValueError("a time-limited run cannot be resumed; start a new one from its last.safetensors (--init)")
     total = PROBE_STEPS if timed else settings.steps  # a timed run's length is fixed after the probe
     sched = None if timed else _one_cycle(opt, settings.lr, total)
     if timed:
@@ -384,6 +388,9 @@ def _timed_length(started: float, halfway: float, settings: TrainSettings, devic
     elapsed = now - started
     pace = (now - halfway) / (PROBE_STEPS - PROBE_STEPS // 2)
     spare = settings.time_limit - elapsed - settings.calibration_batches * pace
+    if spare < 4 * pace and (not dist.is_initialized() or dist.get_rank() == 0):
+        warnings.warn(f"the time limit of {settings.time_limit:.0f} s is nearly spent after the probe "
+                      f"({elapsed:.0f} s, {pace:.1f} s a step): 4 more steps are run anyway", stacklevel=2)
     steps = torch.tensor([PROBE_STEPS + max(int(spare / pace), 4)], device=device)
     if world > 1:
         dist.broadcast(steps, 0)
