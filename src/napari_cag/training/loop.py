@@ -33,6 +33,7 @@ import torch
 from torch import distributed as dist
 from torch.nn import functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
+from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 from ..model import ModelConfig, build_model, load_model, save_model
 from ..model.widen import widen_into
@@ -403,10 +404,9 @@ def _broadcast_buffers(net) -> None:
     for buffer in net.buffers():
         by_dtype.setdefault(buffer.dtype, []).append(buffer)
     for buffers in by_dtype.values():
-        flat = torch.cat([b.reshape(-1) for b in buffers])
+        flat = parameters_to_vector(buffers)
         dist.broadcast(flat, 0)
-        for b, part in zip(buffers, flat.split([b.numel() for b in buffers])):
-            b.copy_(part.view_as(b))
+        vector_to_parameters(flat, buffers)
 
 
 def _all_rngs(rngs: list, rank: int, world: int) -> list:
