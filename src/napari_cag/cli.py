@@ -91,6 +91,8 @@ def _train(args) -> None:
     if args.minutes is not None and args.resume:
         raise SystemExit("error: a time-limited run cannot be resumed; start a new one with --init "
                          "RUN/last.safetensors")
+    if not 0 <= args.microscopy_share <= 1:
+        raise SystemExit(f"error: --microscopy-share must lie in 0..1, got {args.microscopy_share}")
     guidance = GUIDANCE_PRESETS[args.guidance]
     config = ModelConfig(arch=args.arch, guidance=guidance, iterative=args.guidance.count("iter") > 0,
                          input_size=args.input_size, width=args.width, stride=args.stride,
@@ -105,6 +107,7 @@ def _train(args) -> None:
     settings = TrainSettings(steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                              validate_every=args.validate_every, save_every=args.save_every,
                              max_iter_rounds=args.max_iter_rounds, shards=args.shards, augment=not args.no_augment,
+                             microscopy_share=args.microscopy_share,
                              time_limit=args.minutes * 60 if args.minutes is not None else None)
     if args.threads:
         import cv2
@@ -307,6 +310,8 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--shards", type=int, default=1,
                    help="the batch in this many seed streams; under torchrun, the number of processes")
     t.add_argument("--no-augment", action="store_true", help="no photometric jitter or transposes")
+    t.add_argument("--microscopy-share", type=float, default=0.5,
+                   help="odds of drawing a micrograph when the data hold micrographs and photographs")
     t.add_argument("--threads", type=int, default=None, help="torch and OpenCV threads per process")
     t.set_defaults(func=_train)
 

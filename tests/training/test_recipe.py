@@ -32,12 +32,12 @@ def test_every_set_of_five_or_more_images_keeps_a_validation_image():
     assert split_validation(items, 0.1)[1] == held  # deterministic
 
 
-def micro_items(tmp_path, sets=("a", "b"), copies=(1, 4)):
+def micro_items(tmp_path, sets=("a", "b"), copies=(1, 4), microscopy=(True, True)):
     raw = []
-    for s, n in zip(sets, copies):
+    for s, n, micro in zip(sets, copies, microscopy):
         for k in range(n):
             name, image, objects, ignore, _ = synthetic(k % 3)
-            raw.append((f"{s}/{k}", image, objects, ignore, True))
+            raw.append((f"{s}/{k}", image, objects, ignore, micro))
     return load_cache(build_cache(raw, tmp_path, CONFIG))
 
 
@@ -45,6 +45,14 @@ def test_each_set_is_drawn_equally_often_whatever_its_size(tmp_path):
     sampler = TrainingSampler(micro_items(tmp_path, copies=(1, 9)), CONFIG, np.random.default_rng(0))
     drawn = [sampler.draw().item.name.split("/")[0] for _ in range(400)]
     assert 0.4 < drawn.count("a") / len(drawn) < 0.6  # 1 image against 9
+
+
+@pytest.mark.parametrize("share", [0.5, 0.8])
+def test_micrographs_are_drawn_at_the_share_asked_for(tmp_path, share):
+    items = micro_items(tmp_path, sets=("micro", "photo"), copies=(1, 1), microscopy=(True, False))
+    sampler = TrainingSampler(items, CONFIG, np.random.default_rng(0), microscopy_share=share)
+    drawn = [sampler.draw().item.microscopy for _ in range(500)]
+    assert abs(np.mean(drawn) - share) < 0.07
 
 
 def test_a_lone_first_click_on_a_micrograph_is_seen_through_a_search_window_then_zoomed(tmp_path):

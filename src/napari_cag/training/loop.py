@@ -59,6 +59,7 @@ class TrainSettings:
     seed: int = 0
     shards: int = 1              # the batch in this many seed streams (torchrun: one per rank)
     augment: bool = True
+    microscopy_share: float = 0.5  # odds of a micrograph when both kinds of image are in the data
     calibration_batches: int = 20  # batch-norm statistics recomputed on this many batches before a
                                    # validation and at the end (0: keep the running averages)
     time_limit: float | None = None  # seconds: train for this long (steps then fixed after the probe)
@@ -310,7 +311,8 @@ def train(
             r.bit_generator.state = st
         torch.set_rng_state(state["torch_rng"])
         history = json.loads((run / "history.json").read_text())
-    samplers = {r: TrainingSampler(images, config, rngs[r], augment=settings.augment) for r in mine}
+    samplers = {r: TrainingSampler(images, config, rngs[r], settings.microscopy_share,
+                                 augment=settings.augment) for r in mine}
     log = (run / "log.csv").open("a", newline="") if rank == 0 else None
     writer = csv.writer(log) if log else None
     if writer and step == 0:
