@@ -7,20 +7,44 @@ boundary), full pipeline, on the seeded validation objects of `napari-cag
 train` (the same split, ``--val-objects`` per set, seed 0) and the structure
 cache it built. A pass is one window through the network (a forward hook
 counts the batch items), zoom included. Run it on two checkouts to compare
-first-view policies.
+first-view code, or pick the policy here (``--policy``):
+
+- ``search``: the pipeline's own (`napari_cag.firstview`: windows smallest first, stopping once a larger
+  one can only frame the object worse);
+- ``all``: the same windows, every one scored (no early stop);
+- ``whole``: the whole image, then a zoom on its answer (``Predictor(first_view="whole")``);
+- ``ideal``: a window of twice the true object's box, then the zoom (a bound no user reaches).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import types
 
 import numpy as np
 
 SETS = ["dsb2018:train.txt", "monuseg", "cpm15", "usiigaci", "isbi2012_em"]
+POLICIES = ("search", "all", "whole", "ideal")
+
+
+def ideal_view(truth: dict):
+    """A `Predictor._first_view` that frames the true object (``truth["gt"]``) at twice its box."""
+    from napari_cag.image import mask_box
+    from napari_cag.predictor import Window
+
+    def view(self, image, structure, clicks, first):
+        y0, x0, y1, x1 = mask_box(truth["gt"])
+        side = int(2 * max(y1 - y0, x1 - x0))
+        window = Window((y0 + y1) // 2 - side // 2, (x0 + x1) // 2 - side // 2, side)
+        prob, maps = self._pass(image, structure, clicks, None, [window])[0]
+        return self._zoom(image, structure, clicks, prob, maps, window)
+
+    return view
 
 
 def main() -> None:
+    from napari_cag import predictor as predictor_module
     from napari_cag.cli import _training_images
     from napari_cag.metrics import iou
     from napari_cag.model import ModelConfig
@@ -35,24 +59,35 @@ def main() -> None:
     parser.add_argument("--data", default="../shared/datasets")
     parser.add_argument("--cache", default="runs/cache")
     parser.add_argument("--val-objects", type=int, default=12)
+    parser.add_argument("--policy", default="search", choices=POLICIES)
+    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated, from " + ",".join(SETS))
     args = parser.parse_args()
-    paths = build_cache(_training_images([f"{args.data}/{s}" for s in SETS], None), args.cache, ModelConfig())
+    sets = args.sets.split(",")
+    if set(sets) - set(SETS):
+        raise SystemExit(f"--sets: choose from {','.join(SETS)}")
+    paths = build_cache(_training_images([f"{args.data}/{s}" for s in sets], None), args.cache, ModelConfig())
     _, held_out = split_validation(load_cache(paths), 0.1)
     samples, items = held_out_objects(held_out, args.val_objects, seed=0)
-    predictor = Predictor(args.weights, respect_clicks=False)
+    predictor = Predictor(args.weights, respect_clicks=False,
+                          first_view="whole" if args.policy == "whole" else "search")
+    truth: dict = {}
+    if args.policy == "all":
+        predictor_module.search_done = lambda *a: False  # the module's name, as `Predictor` looks it up
+    elif args.policy == "ideal":
+        predictor._first_view = types.MethodType(ideal_view(truth), predictor)
     passes: list[int] = []
     predictor.net.register_forward_pre_hook(lambda module, inputs: passes.append(inputs[0].shape[0]))
     figures = {}
     for name, objects in samples.items():
         ious, counts = [], []
         for sample in objects:
-            truth = sample.labels == sample.object_id
+            truth["gt"] = gt = sample.labels == sample.object_id
             session = Session(sample.image, model=predictor, structure=items[sample.image_path].structure)
             passes.clear()
-            ious.append(iou(session.add_click(*farthest_point(truth)), truth))
+            ious.append(iou(session.add_click(*farthest_point(gt)), gt))
             counts.append(sum(passes))
         figures[name] = {"iou@1": round(float(np.mean(ious)), 3), "passes": round(float(np.mean(counts)), 2)}
-    print(json.dumps(figures))
+    print(json.dumps({"policy": args.policy, "weights": args.weights, **figures}))
 
 
 if __name__ == "__main__":
