@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from napari_cag.clicks import Click
 from napari_cag.model import build_model
 from napari_cag.predictor import choose_window
 from napari_cag.training.augment import jitter_image, transform, untransform
@@ -73,6 +74,17 @@ def test_a_lone_first_click_on_a_micrograph_is_seen_through_a_search_window_then
             else:
                 assert ex.previous is None and ex.window == w
     assert searched > 5
+
+
+def test_some_search_windows_lie_inside_a_large_object(tmp_path):
+    # The first-view search's smallest views can fall inside a large cell; the network must have seen
+    # that (the object runs past every border), or it answers with a blob that ends the search early.
+    sampler = TrainingSampler(micro_items(tmp_path), CONFIG, np.random.default_rng(2))
+    gt = np.zeros((600, 600), bool)
+    gt[200:400, 220:380] = True  # extent 200
+    sides = [sampler._search_window(gt, Click(300, 300)).side for _ in range(300)]
+    assert min(sides) >= CONFIG.min_window
+    assert 0.15 < np.mean(np.array(sides) < 200) < 0.45  # inside the object about a quarter of the time
 
 
 def test_jitter_keeps_a_valid_input_and_changes_the_image():
