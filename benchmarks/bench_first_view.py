@@ -35,7 +35,7 @@ def ideal_view(truth: dict):
 
     def view(self, image, structure, clicks, first):
         y0, x0, y1, x1 = mask_box(truth["gt"])
-        side = int(2 * max(y1 - y0, x1 - x0))
+        side = max(2 * (max(y1 - y0, x1 - x0) + 1), self.config.min_window)  # mask_box is inclusive
         window = Window((y0 + y1) // 2 - side // 2, (x0 + x1) // 2 - side // 2, side)
         prob, maps = self._pass(image, structure, clicks, None, [window])[0]
         return self._zoom(image, structure, clicks, prob, maps, window)
@@ -46,11 +46,9 @@ def ideal_view(truth: dict):
 def main() -> None:
     from napari_cag import predictor as predictor_module
     from napari_cag.cli import _training_images
-    from napari_cag.metrics import iou
+    from napari_cag.firstview import search_done
     from napari_cag.model import ModelConfig
     from napari_cag.predictor import Predictor
-    from napari_cag.session import Session
-    from napari_cag.simulate import farthest_point
     from napari_cag.training.cache import build_cache, load_cache, split_validation
     from napari_cag.training.validation import held_out_objects
 
@@ -78,6 +76,19 @@ def main() -> None:
     passes: list[int] = []
     predictor.net.register_forward_pre_hook(lambda module, inputs: passes.append(inputs[0].shape[0]))
     figures = {}
+    try:
+        measure(samples, items, predictor, truth, passes, figures)
+    finally:
+        predictor_module.search_done = search_done
+    print(json.dumps({"policy": args.policy, "weights": args.weights, **figures}))
+
+
+def measure(samples, items, predictor, truth, passes, figures) -> None:
+    """First-click IoU and network passes per set into `figures`."""
+    from napari_cag.metrics import iou
+    from napari_cag.session import Session
+    from napari_cag.simulate import farthest_point
+
     for name, objects in samples.items():
         ious, counts = [], []
         for sample in objects:
@@ -87,7 +98,6 @@ def main() -> None:
             ious.append(iou(session.add_click(*farthest_point(gt)), gt))
             counts.append(sum(passes))
         figures[name] = {"iou@1": round(float(np.mean(ious)), 3), "passes": round(float(np.mean(counts)), 2)}
-    print(json.dumps({"policy": args.policy, "weights": args.weights, **figures}))
 
 
 if __name__ == "__main__":

@@ -85,9 +85,13 @@ def main() -> None:
     every = {}
     for item in args.every:
         name, _, k = item.partition("=")
-        if not k.isdigit() or int(k) < 1:
-            raise SystemExit(f"--every takes SET=K with K a positive whole number, got {item!r}")
-        every[name] = int(k)
+        try:
+            step = int(k)
+        except ValueError:
+            step = 0
+        if step < 1 or name in every:
+            raise SystemExit(f"--every takes SET=K once per set, K a positive whole number; got {item!r}")
+        every[name] = step
     unknown = (set(args.jpeg) | set(every)) - names
     if unknown:
         raise SystemExit(f"--jpeg or --every names sets that are not packed: {sorted(unknown)}")

@@ -7,8 +7,8 @@ Beyond the paper:
   a user would;
 - a first click on a micrograph is seen as the first-view search sees it
   (`napari_cag.firstview`): through a window centred on the click whose side
-  is 0.5-8x the object's extent (log-uniform: the scale jitter; below 1x the
-  window lies inside a large object, as the search's smallest views do), and the loop
+  is 1.1-8x the object's extent (log-uniform: the scale jitter), from 0.5x for
+  objects larger than the search's smallest view, which can lie inside them, and the loop
   then zooms on the network's own answer, as `Predictor` does;
 - every set of a domain is drawn equally often, whatever its size, so a
   model works on each set and not only on the biggest;
@@ -40,6 +40,7 @@ P_REPLACE = 0.3            # Sec. 3.4: a new error click replaces an existing on
 P_SINGLE = 0.5             # share of examples that start as the protocol does: one positive click
 P_WHOLE_MICRO = 0.15       # share of first views of micrographs on the whole image instead of a search window
 SEARCH_EXPAND = (0.5, 8.0) # search windows: this x the object's extent, log-uniform
+INSIDE_FROM = 1.1          # ... from this x down only for objects larger than `min_window` (see _search_window)
 CLICK_MARGIN = 110         # px around the object where training clicks are drawn (D_OUT1 + NEG_BAND + 10)
 P_ZOOM = 0.5               # after a search window, zoom on the network's answer as at inference
 
@@ -130,11 +131,14 @@ class TrainingSampler:
         return [Click(c.y + ys.start, c.x + xs.start, c.positive) for c in clicks]
 
     def _search_window(self, gt: np.ndarray, click: Click) -> Window:
-        """A first-view search window: centred on the click, 0.5-8x the object's extent (at least
-        ``min_window``, the search's smallest view)."""
+        """A first-view search window: centred on the click, 0.5-8x the object's extent, never under
+        ``min_window`` (the search's smallest view), so only a large object's windows lie inside it."""
         r0, c0, r1, c1 = mask_box(gt)
         extent = max(r1 - r0 + 1, c1 - c0 + 1)
-        side = int(extent * np.exp(self.rng.uniform(*np.log(SEARCH_EXPAND))))
+        # Below 1.1x only as far as the search's own smallest view goes: a nucleus smaller than
+        # `min_window` keeps the old range instead of piling its views onto the clamp.
+        low = max(SEARCH_EXPAND[0], min(INSIDE_FROM, self.config.min_window / extent))
+        side = int(extent * np.exp(self.rng.uniform(np.log(low), np.log(SEARCH_EXPAND[1]))))
         if side >= max(gt.shape):
             return choose_window(gt.shape, [], None, self.config)
         side = max(side, self.config.min_window)
