@@ -18,24 +18,15 @@ from skimage.morphology import remove_small_objects
 
 def coins_iou(model, clicks: int = 4) -> list[float]:
     from napari_cag import Session
-    from napari_cag.metrics import iou
-    from napari_cag.simulate import next_click
+    from napari_cag.evaluate import LabelledObject, run_protocol
 
     image = data.coins()
     objects = label(remove_small_objects(ndi.binary_fill_holes(image > threshold_otsu(image)), max_size=300))
     largest = np.argsort(np.bincount(objects.ravel())[1:])[-5:] + 1
-    session, ious = Session(image, model=model), []
-    for k in largest:
-        gt = objects == k
-        session.reset()
-        for _ in range(clicks):
-            c = next_click(session.mask, gt)
-            if c is None:
-                break
-            session.add_click(c.y, c.x, c.positive)
-        ious.append(iou(session.mask, gt))
-    return ious
-
+    session = Session(image, model=model)
+    results = run_protocol([LabelledObject("coins", image, objects, int(k)) for k in largest],
+                           lambda sample: session, max_clicks=clicks)
+    return [r.ious[-1] for r in results]
 
 if __name__ == "__main__":
     for model in sys.argv[1:] or ["auto"]:

@@ -39,8 +39,8 @@ P_DROP_ONE = 0.4           # Sec. 4.2: reset the positive or the negative superp
 P_REPLACE = 0.3            # Sec. 3.4: a new error click replaces an existing one
 P_SINGLE = 0.5             # share of examples that start as the protocol does: one positive click
 P_WHOLE_MICRO = 0.15       # share of first views of micrographs on the whole image instead of a search window
-SEARCH_EXPAND = (0.5, 8.0) # search windows: this x the object's extent, log-uniform
-INSIDE_FROM = 1.1          # ... from this x down only for objects larger than `min_window` (see _search_window)
+SEARCH_EXPAND = (1.1, 8.0) # search windows: this x the object's extent, log-uniform ...
+INSIDE_EXPAND = 0.5        # ... and down to this x (windows inside the object) while above `min_window`
 CLICK_MARGIN = 110         # px around the object where training clicks are drawn (D_OUT1 + NEG_BAND + 10)
 P_ZOOM = 0.5               # after a search window, zoom on the network's answer as at inference
 
@@ -136,8 +136,8 @@ class TrainingSampler:
         r0, c0, r1, c1 = mask_box(gt)
         extent = max(r1 - r0 + 1, c1 - c0 + 1)
         # Below 1.1x only as far as the search's own smallest view goes: a nucleus smaller than
-        # `min_window` keeps the old range instead of piling its views onto the clamp.
-        low = max(SEARCH_EXPAND[0], min(INSIDE_FROM, self.config.min_window / extent))
+        # `min_window` keeps 1.1-8x instead of piling its views onto the clamp.
+        low = max(INSIDE_EXPAND, min(SEARCH_EXPAND[0], self.config.min_window / extent))
         side = int(extent * np.exp(self.rng.uniform(np.log(low), np.log(SEARCH_EXPAND[1]))))
         if side >= max(gt.shape):
             return choose_window(gt.shape, [], None, self.config)
