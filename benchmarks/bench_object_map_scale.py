@@ -76,34 +76,45 @@ def main() -> None:
                               "within_2x": np.round((np.abs(a) <= 1).mean(0), 2).tolist()}), flush=True)
 
 
-def persistent(objects, items) -> dict:
-    """The longest-persisting proposal at each object's centre against the object, per tree."""
+def trees_with_heights(item) -> dict:
+    """The boundary-contrast and area trees of a cached image: ``{name: (tree, heights, node areas)}``."""
     import higra as hg
 
     from napari_cag.proposals import region_adjacency
-    from napari_cag.simulate import farthest_point
     from napari_cag.structure import features_for_superpixels
+
+    st = item.structure
+    n, vertex_area = st.n_superpixels, st.areas.astype(np.float64)
+    rag = region_adjacency(st.superpixels, features_for_superpixels(item.image.astype(np.float32) / 255), n)
+    graph = hg.UndirectedGraph(n)
+    graph.add_edges(rag.edges[:, 0], rag.edges[:, 1])
+    built = {"boundary": hg.binary_partition_tree_average_linkage(graph, rag.contrast, rag.length),
+             "area": hg.watershed_hierarchy_by_area(graph, rag.contrast, vertex_area=vertex_area)}
+    return {k: (t, h, hg.attribute_area(t, vertex_area=vertex_area)) for k, (t, h) in built.items()}
+
+
+def persistent_area(tree, heights, areas, leaf: int, max_area: float) -> float:
+    """The pixel count of the region holding `leaf` that persists longest, at most `max_area` pixels."""
+    path = tree.ancestors(leaf)[:-1]  # the root, the whole image, is no proposal
+    gap = np.where(areas[path] <= max_area, heights[tree.parents()[path]] - heights[path], -1.0)
+    return float(areas[path[int(np.argmax(gap))]])
+
+
+def persistent(objects, items) -> dict:
+    """The longest-persisting proposal at each object's centre against the object, per tree."""
+    from napari_cag.simulate import farthest_point
 
     trees, ratios = {}, {"boundary": [], "area": []}
     for sample in objects:
         item = items[sample.image_path]
-        st = item.structure
         if sample.image_path not in trees:
-            n, vertex_area = st.n_superpixels, st.areas.astype(np.float64)
-            rag = region_adjacency(st.superpixels, features_for_superpixels(item.image.astype(np.float32) / 255), n)
-            graph = hg.UndirectedGraph(n)
-            graph.add_edges(rag.edges[:, 0], rag.edges[:, 1])
-            built = {"boundary": hg.binary_partition_tree_average_linkage(graph, rag.contrast, rag.length),
-                     "area": hg.watershed_hierarchy_by_area(graph, rag.contrast, vertex_area=vertex_area)}
-            trees[sample.image_path] = {k: (t, h, hg.attribute_area(t, vertex_area=vertex_area))
-                                        for k, (t, h) in built.items()}
+            trees[sample.image_path] = trees_with_heights(item)
         gt = sample.labels == sample.object_id
         y, x = farthest_point(gt)
-        leaf = int(st.superpixels[int(y), int(x)])
+        leaf = int(item.structure.superpixels[int(y), int(x)])
         for name, (tree, heights, areas) in trees[sample.image_path].items():
-            path = tree.ancestors(leaf)[:-1]  # the root, the whole image, is no proposal
-            gap = np.where(areas[path] <= 0.25 * gt.size, heights[tree.parents()[path]] - heights[path], -1.0)
-            ratios[name].append(0.5 * np.log2(areas[path[int(np.argmax(gap))]] / gt.sum()))
+            area = persistent_area(tree, heights, areas, leaf, 0.25 * gt.size)
+            ratios[name].append(0.5 * np.log2(area / gt.sum()))
     return {name: {"median_log2": round(float(np.median(v)), 2),
                    "iqr_log2": round(float(np.subtract(*np.percentile(v, [75, 25]))), 2),
                    "within_2x": round(float((np.abs(np.array(v)) <= 1).mean()), 2)} for name, v in ratios.items()}
