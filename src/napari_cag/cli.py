@@ -107,7 +107,7 @@ def _train(args) -> None:
     settings = TrainSettings(steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                              validate_every=args.validate_every, save_every=args.save_every,
                              max_iter_rounds=args.max_iter_rounds, shards=args.shards, augment=not args.no_augment,
-                             microscopy_share=args.microscopy_share,
+                             microscopy_share=args.microscopy_share, loss=args.loss,
                              time_limit=args.minutes * 60 if args.minutes is not None else None)
     if args.threads:
         import cv2
@@ -310,6 +310,8 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--shards", type=int, default=1,
                    help="the batch in this many seed streams; under torchrun, the number of processes")
     t.add_argument("--no-augment", action="store_true", help="no photometric jitter or transposes")
+    t.add_argument("--loss", choices=("ce", "nfl"), default="ce",
+                   help="per-pixel cross-entropy, or RITM's normalized focal loss (napari_cag.training.loss)")
     t.add_argument("--microscopy-share", type=float, default=0.5,
                    help="odds of drawing a micrograph when the data hold micrographs and photographs")
     t.add_argument("--threads", type=int, default=None, help="torch and OpenCV threads per process")

@@ -31,7 +31,6 @@ from typing import Callable
 import numpy as np
 import torch
 from torch import distributed as dist
-from torch.nn import functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
@@ -39,6 +38,7 @@ from ..model import ModelConfig, build_model, load_model, save_model
 from ..model.widen import widen_into
 from ..predictor import object_probability, paste_back
 from .augment import untransform
+from .loss import LOSSES, pixel_loss
 from .cache import CachedImage
 from .sampler import Example, TrainingSampler
 
@@ -63,6 +63,7 @@ class TrainSettings:
     calibration_batches: int = 20  # batch-norm statistics recomputed on this many batches before a
                                    # validation and at the end (0: keep the running averages)
     time_limit: float | None = None  # seconds: train for this long (steps then fixed after the probe)
+    loss: str = "ce"             # `napari_cag.training.loss.LOSSES`: cross-entropy or the normalized focal loss
 
 
 PROBE_STEPS = 10  # steps timed before a time-limited run fixes its length
@@ -251,7 +252,11 @@ def train(
     FileExistsError
         If the run folder holds a checkpoint and neither `resume` nor
         `overwrite` is set.
+    ValueError
+        For settings that cannot run (an unknown loss, a batch that does not split into the shards).
     """
+    if settings.loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {settings.loss!r}")
     run = Path(run)
     rank, world = _world()
     if world > 1 and settings.shards != world:
@@ -328,7 +333,7 @@ def train(
             shard_losses = []
             for r, (x, y) in zip(mine, shards):
                 with _frozen_statistics(net, r > 0):
-                    loss = F.cross_entropy(model(x), y, ignore_index=255)
+                    loss = pixel_loss(settings.loss, model(x), y)
                 (loss / len(mine)).backward()
                 shard_losses.append(loss.detach())
             loss = torch.stack(shard_losses).mean()

@@ -1,0 +1,49 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from napari_cag.training.loop import TrainSettings, train
+from napari_cag.training.loss import IGNORE, normalized_focal_loss, pixel_loss
+
+
+def _batch(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    logits = torch.randn(3, 2, 8, 8, generator=g) * 3
+    target = torch.randint(0, 2, (3, 8, 8), generator=g)
+    target[:, :2] = IGNORE  # the same number of counted pixels in each image
+    return logits, target
+
+
+def test_without_focusing_the_normalized_focal_loss_is_cross_entropy():
+    logits, target = _batch()
+    ce = F.cross_entropy(logits, target, ignore_index=IGNORE)
+    assert torch.allclose(normalized_focal_loss(logits, target, gamma=0), ce)
+    assert torch.allclose(pixel_loss("ce", logits, target), ce)
+    # normalized, it stays on cross-entropy's scale
+    assert 0.3 * ce < pixel_loss("nfl", logits, target) < 3 * ce
+
+
+def test_the_focal_loss_moves_the_gradient_to_the_pixels_the_network_gets_wrong():
+    target = torch.zeros(1, 4, 4, dtype=torch.long)
+    logits = torch.zeros(1, 2, 4, 4)
+    logits[:, 0] = 4.0  # every pixel confidently background, the right answer...
+    logits[0, 0, 0, 0] = -1.0  # ...but one, which leans to the object
+    shares = {}
+    for name in ("ce", "nfl"):
+        x = logits.clone().requires_grad_()
+        pixel_loss(name, x, target).backward()
+        g = x.grad.abs().sum(dim=1)[0]
+        shares[name] = float(g[0, 0] / g.sum())
+    assert shares["nfl"] > 0.9 > shares["ce"]
+
+
+def test_ignored_pixels_count_for_nothing():
+    logits, target = _batch()
+    x = logits.clone().requires_grad_()
+    pixel_loss("nfl", x, target).backward()
+    assert x.grad[:, :, :2].abs().max() == 0
+
+
+def test_an_unknown_loss_is_refused_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match="loss must be one of"):
+        train(None, [], tmp_path / "run", TrainSettings(loss="dice"))
