@@ -38,8 +38,8 @@ from ..model import ModelConfig, build_model, load_model, save_model
 from ..model.widen import widen_into
 from ..predictor import object_probability, paste_back
 from .augment import untransform
-from .loss import LOSSES, pixel_loss
 from .cache import CachedImage
+from .loss import LOSSES, pixel_loss
 from .sampler import Example, TrainingSampler
 
 __all__ = ["TrainSettings", "train"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["LOSSES", "pixel_loss", "normalized_focal_loss"]
+__all__ = ["LOSSES", "normalized_focal_loss", "pixel_loss"]
 
 LOSSES = ("ce", "nfl")
 IGNORE = 255  # target value of pixels that count for nothing (the sampler's ignore regions)
