@@ -303,7 +303,7 @@ def _fine_tune(base_net, config, items, device, *, steps, seconds, seed, batch_s
             if cancel() or (seconds is not None and time.perf_counter() - start > seconds):
                 done -= 1
                 break
-            x, y = _shard(net, sampler, rng, settings, config, device)
+            x, y, _ = _shard(net, sampler, rng, settings, config, device)
             loss = F.cross_entropy(net(x), y, ignore_index=255)
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -310,8 +310,9 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--shards", type=int, default=1,
                    help="the batch in this many seed streams; under torchrun, the number of processes")
     t.add_argument("--no-augment", action="store_true", help="no photometric jitter or transposes")
-    t.add_argument("--loss", choices=("ce", "nfl"), default="ce",
-                   help="per-pixel cross-entropy, or RITM's normalized focal loss (napari_cag.training.loss)")
+    t.add_argument("--loss", choices=("ce", "nfl", "nfl-later"), default="ce",
+                   help="per-pixel cross-entropy, RITM's normalized focal loss, or the focal loss only for "
+                        "examples with error-click rounds (napari_cag.training.loss)")
     t.add_argument("--microscopy-share", type=float, default=0.5,
                    help="odds of drawing a micrograph when the data hold micrographs and photographs")
     t.add_argument("--threads", type=int, default=None, help="torch and OpenCV threads per process")

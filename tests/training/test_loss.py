@@ -47,3 +47,15 @@ def test_ignored_pixels_count_for_nothing():
 def test_an_unknown_loss_is_refused_before_any_work(tmp_path):
     with pytest.raises(ValueError, match="loss must be one of"):
         train(None, [], tmp_path / "run", TrainSettings(loss="dice"))
+
+
+def test_nfl_later_uses_cross_entropy_for_first_click_examples_and_the_focal_loss_for_the_rest():
+    logits, target = _batch()
+    corrected = torch.tensor([False, True, False])
+    ce = normalized_focal_loss(logits, target, gamma=0, per_image=True)
+    nfl = normalized_focal_loss(logits, target, per_image=True)
+    expected = (ce[0] + nfl[1] + ce[2]) / 3
+    assert torch.allclose(pixel_loss("nfl-later", logits, target, corrected), expected)
+    assert not torch.allclose(ce, nfl)  # so the mix is no accident
+    with pytest.raises(ValueError, match="error-click rounds"):
+        pixel_loss("nfl-later", logits, target)

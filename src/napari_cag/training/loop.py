@@ -188,13 +188,15 @@ def recalibrate_statistics(net, sampler: TrainingSampler, batches: int, rng, set
         m.momentum = momentum
 
 
-def _shard(net, sampler, rng, settings, config, device) -> tuple[torch.Tensor, torch.Tensor]:
-    """One shard of the batch, its iterative rounds run: ``(x, y)``."""
+def _shard(net, sampler, rng, settings, config, device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One shard of the batch, its iterative rounds run: ``(x, y, corrected)``, the last marking the
+    examples that had error-click rounds."""
     examples, rounds = _draw(sampler, rng, settings.batch_size // settings.shards, settings, config)
     _forward_iterative(net, sampler, examples, rounds, device)
     batch = [sampler.inputs(ex) for ex in examples]
     return (torch.from_numpy(np.stack([b[0] for b in batch])).to(device),
-            torch.from_numpy(np.stack([b[1] for b in batch])).to(device))
+            torch.from_numpy(np.stack([b[1] for b in batch])).to(device),
+            torch.tensor([r > 0 for r in rounds], device=device))
 
 
 def train(
@@ -331,9 +333,9 @@ def train(
             # every shard is drawn before any is trained on, so that all see the step's statistics
             shards = [_shard(net, samplers[r], rngs[r], settings, config, device) for r in mine]
             shard_losses = []
-            for r, (x, y) in zip(mine, shards):
+            for r, (x, y, corrected) in zip(mine, shards):
                 with _frozen_statistics(net, r > 0):
-                    loss = pixel_loss(settings.loss, model(x), y)
+                    loss = pixel_loss(settings.loss, model(x), y, corrected)
                 (loss / len(mine)).backward()
                 shard_losses.append(loss.detach())
             loss = torch.stack(shard_losses).mean()

@@ -20,11 +20,12 @@ import torch.nn.functional as F
 
 __all__ = ["LOSSES", "normalized_focal_loss", "pixel_loss"]
 
-LOSSES = ("ce", "nfl")
+LOSSES = ("ce", "nfl", "nfl-later")
 IGNORE = 255  # target value of pixels that count for nothing (the sampler's ignore regions)
 
 
-def normalized_focal_loss(logits: torch.Tensor, target: torch.Tensor, gamma: float = 2.0) -> torch.Tensor:
+def normalized_focal_loss(logits: torch.Tensor, target: torch.Tensor, gamma: float = 2.0,
+                          per_image: bool = False) -> torch.Tensor:
     """The normalized focal loss over a batch (see the module docstring).
 
     Parameters
@@ -35,10 +36,12 @@ def normalized_focal_loss(logits: torch.Tensor, target: torch.Tensor, gamma: flo
         0 or 1, or `IGNORE`.
     gamma : float
         Focusing exponent; 0 gives cross-entropy averaged per image.
+    per_image : bool
+        Return each image's loss instead of their mean.
 
     Returns
     -------
-    scalar tensor
+    scalar or (B,) tensor
         The mean over images of each image's weighted mean over its counted pixels.
     """
     valid = target != IGNORE
@@ -47,13 +50,24 @@ def normalized_focal_loss(logits: torch.Tensor, target: torch.Tensor, gamma: flo
     counted = valid.sum(dim=(1, 2), keepdim=True).clamp_min(1)
     # the rescaling is a constant for the gradient, as in RITM
     weight = weight * (counted / weight.sum(dim=(1, 2), keepdim=True).clamp_min(1e-8)).detach()
-    return (-(weight * log_pt).sum(dim=(1, 2)) / counted[:, 0, 0]).mean()
+    losses = -(weight * log_pt).sum(dim=(1, 2)) / counted[:, 0, 0]
+    return losses if per_image else losses.mean()
 
 
-def pixel_loss(name: str, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """The training loss `name` (one of `LOSSES`) of a batch."""
+def pixel_loss(name: str, logits: torch.Tensor, target: torch.Tensor,
+               corrected: torch.Tensor | None = None) -> torch.Tensor:
+    """The training loss `name` (one of `LOSSES`) of a batch.
+
+    `corrected` marks, for ``"nfl-later"``, the examples that had error-click
+    rounds ((B,) bool); the others get cross-entropy.
+    """
     if name == "ce":
         return F.cross_entropy(logits, target, ignore_index=IGNORE)
     if name == "nfl":
         return normalized_focal_loss(logits, target)
+    if name == "nfl-later":
+        if corrected is None:
+            raise ValueError("the loss 'nfl-later' needs to know which examples had error-click rounds")
+        ce = normalized_focal_loss(logits, target, gamma=0, per_image=True)
+        return torch.where(corrected, normalized_focal_loss(logits, target, per_image=True), ce).mean()
     raise ValueError(f"loss must be one of {LOSSES}, got {name!r}")
