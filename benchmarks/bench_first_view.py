@@ -129,15 +129,16 @@ def measure(samples, items, predictor, truth, passes, figures) -> None:
         ious, counts = [], []
         for sample in objects:
             truth["gt"] = gt = sample.labels == sample.object_id
+            y, x = farthest_point(gt)
             if "span" in truth:  # the size prior of --prior-span, from the boundary tree
                 item = items[sample.image_path]
                 if sample.image_path not in trees:
                     trees[sample.image_path] = trees_with_heights(item)["boundary"]
-                leaf = int(item.structure.superpixels[tuple(int(v) for v in farthest_point(gt))])
+                leaf = int(item.structure.superpixels[int(y), int(x)])
                 truth["prior"] = np.sqrt(persistent_area(*trees[sample.image_path], leaf, 0.25 * gt.size))
             session = Session(sample.image, model=predictor, structure=items[sample.image_path].structure)
             passes.clear()
-            ious.append(iou(session.add_click(*farthest_point(gt)), gt))
+            ious.append(iou(session.add_click(y, x), gt))
             counts.append(sum(passes))
         figures[name] = {"iou@1": round(float(np.mean(ious)), 3), "passes": round(float(np.mean(counts)), 2)}
 

@@ -284,9 +284,9 @@ def _fine_tune(base_net, config, items, device, *, steps, seconds, seed, batch_s
                cancel):
     """A copy of `base_net` trained on `items`; returns it (eval mode) and the steps run."""
     import torch
-    from torch.nn import functional as F
 
     from .training.loop import TrainSettings, _shard, recalibrate_statistics
+    from .training.loss import pixel_loss
     from .training.sampler import TrainingSampler
 
     settings = TrainSettings(steps=steps, batch_size=batch_size, lr=lr, max_iter_rounds=max_rounds, seed=seed)
@@ -304,7 +304,7 @@ def _fine_tune(base_net, config, items, device, *, steps, seconds, seed, batch_s
                 done -= 1
                 break
             x, y, _ = _shard(net, sampler, rng, settings, config, device)
-            loss = F.cross_entropy(net(x), y, ignore_index=255)
+            loss = pixel_loss("ce", net(x), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

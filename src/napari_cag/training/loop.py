@@ -63,7 +63,7 @@ class TrainSettings:
     calibration_batches: int = 20  # batch-norm statistics recomputed on this many batches before a
                                    # validation and at the end (0: keep the running averages)
     time_limit: float | None = None  # seconds: train for this long (steps then fixed after the probe)
-    loss: str = "ce"             # `napari_cag.training.loss.LOSSES`: cross-entropy or the normalized focal loss
+    loss: str = "ce"             # one of `napari_cag.training.loss.LOSSES` (cross-entropy, focal, or focal after errors)
 
 
 PROBE_STEPS = 10  # steps timed before a time-limited run fixes its length
