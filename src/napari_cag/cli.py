@@ -55,12 +55,13 @@ def _training_images(specs: list[str], max_images: int | None, part: int = 0, pa
             yield (f"{root.name}/{sample.image_path.stem}", loaded.image, objects, ignore, domain == "microscopy")
 
 
-def _cache_part(specs: list[str], cache: str, max_images, part: int, parts: int) -> int:
+def _cache_part(specs: list[str], cache: str, max_images, part: int, parts: int, superpixel_area: int) -> int:
     """Worker of `_cache`: every `parts`-th training image, from `part` on."""
     from .model import ModelConfig
     from .training.cache import build_cache
 
-    return len(build_cache(_training_images(specs, max_images, part, parts), cache, ModelConfig()))
+    config = ModelConfig(max_superpixel_area=superpixel_area)
+    return len(build_cache(_training_images(specs, max_images, part, parts), cache, config))
 
 
 def _cache(args) -> None:
@@ -69,8 +70,8 @@ def _cache(args) -> None:
 
     jobs = max(1, args.jobs)
     with ProcessPoolExecutor(jobs) as pool:
-        counts = list(pool.map(_cache_part, *zip(*[(args.data, args.cache, args.max_images, k, jobs)
-                                                    for k in range(jobs)])))
+        counts = list(pool.map(_cache_part, *zip(*[(args.data, args.cache, args.max_images, k, jobs,
+                                                     args.max_superpixel_area) for k in range(jobs)])))
     print(f"{sum(counts)} images cached in {args.cache}")
 
 
@@ -96,6 +97,7 @@ def _train(args) -> None:
     guidance = GUIDANCE_PRESETS[args.guidance]
     config = ModelConfig(arch=args.arch, guidance=guidance, iterative=args.guidance.count("iter") > 0,
                          input_size=args.input_size, width=args.width, stride=args.stride,
+                         max_superpixel_area=args.max_superpixel_area,
                          meta={"trained_on": args.data, "command": "napari-cag " + shlex.join(args.argv)})
     with tqdm(desc="caching structures", unit="image") as bar:
         paths = build_cache(_training_images(args.data, args.max_images), args.cache, config, bar.update)
@@ -289,6 +291,9 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--run", "--run-dir", dest="run", required=True,
                    help="run folder for checkpoints and logs (--run-dir under torchrun, whose --run-path takes --run)")
     t.add_argument("--cache", default="runs/cache", help="folder of cached image structures")
+    t.add_argument("--max-superpixel-area", type=int, default=400,
+                   help="superpixels of at most this many pixels (more superpixels in large images; the "
+                        "model's config keeps it, so inference sees what training saw)")
     t.add_argument("--steps", type=int, default=20_000)
     t.add_argument("--minutes", type=float, default=None,
                    help="train for this long instead of --steps: the first steps are timed and the schedule is "
@@ -342,6 +347,7 @@ def main(argv: list[str] | None = None) -> None:
     c.add_argument("--cache", default="runs/cache")
     c.add_argument("--jobs", type=int, default=1, help="processes")
     c.add_argument("--max-images", type=int, default=None)
+    c.add_argument("--max-superpixel-area", type=int, default=400, help="as for train (one cache per setting)")
     c.set_defaults(func=_cache)
 
     e = sub.add_parser("evaluate", help="NoC@85/90 and mean IoU per click (Sec. 4.1)")

@@ -1,6 +1,7 @@
 """The training recipe: per-set hold-out, set balance, search views, augmentation, rounds."""
 
 import dataclasses
+import hashlib
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ from napari_cag.clicks import Click
 from napari_cag.model import build_model
 from napari_cag.predictor import choose_window
 from napari_cag.training.augment import jitter_image, transform, untransform
-from napari_cag.training.cache import build_cache, load_cache, split_validation
+from napari_cag.training.cache import build_cache, cache_file, load_cache, split_validation
 from napari_cag.training.loop import P_NO_ROUND, round_odds
 from napari_cag.training.sampler import TrainingSampler
 from napari_cag.training.validation import make_validator
@@ -120,3 +121,26 @@ def test_validation_reports_each_set(tmp_path):
     assert figures["val_objects"] == 2 and figures["val_objects/a"] == figures["val_objects/b"] == 1
     assert {"val_noc@85/a", "val_iou@1/b"} <= set(figures)
 
+
+
+def test_one_cache_folder_keeps_each_superpixel_setting_apart(tmp_path):
+    rng = np.random.default_rng(0)
+    image = (rng.random((96, 96, 3)) * 255).astype(np.uint8)
+    item = ("synth/noise", image, np.pad(np.ones((40, 40), np.int32), 28), None, True)
+    coarse = dataclasses.replace(CONFIG, n_segments=20, max_superpixel_area=400)
+    fine = dataclasses.replace(coarse, max_superpixel_area=50)
+    paths_coarse = build_cache([item], tmp_path, coarse)
+    paths_fine = build_cache([item], tmp_path, fine)
+    assert paths_coarse != paths_fine  # a finer setting does not reuse the coarse structure
+    n_coarse = load_cache(paths_coarse)[0].structure.n_superpixels
+    n_fine = load_cache(paths_fine)[0].structure.n_superpixels
+    assert n_fine > 3 * n_coarse
+    assert build_cache([item], tmp_path, coarse) == paths_coarse
+    # caches made before the name said the setting stay valid for the default one
+    assert cache_file("synth/noise", dataclasses.replace(CONFIG, n_segments=1000, max_superpixel_area=400)) == \
+        hashlib.sha1(b"synth/noise").hexdigest()[:16] + ".npz"
+
+
+def test_a_superpixel_area_below_one_pixel_is_refused():
+    with pytest.raises(ValueError, match="max_superpixel_area"):
+        dataclasses.replace(CONFIG, max_superpixel_area=0)

@@ -96,6 +96,8 @@ class ModelConfig:
             raise ValueError(f"arch must be 'compact' or 'fcn8s', got {self.arch!r}")
         if self.input_size % 32:
             raise ValueError(f"input_size must be a multiple of 32, got {self.input_size}")
+        if self.max_superpixel_area < 1:
+            raise ValueError(f"max_superpixel_area must be a positive number of pixels, got {self.max_superpixel_area}")
 
     @property
     def in_channels(self) -> int:

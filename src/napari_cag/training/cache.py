@@ -18,7 +18,11 @@ from ..proposals import RegionHierarchy
 from ..splits import is_validation, split_validation
 from ..structure import ImageStructure, compute_structure
 
-__all__ = ["CachedImage", "build_cache", "load_cache", "is_validation", "split_validation"]
+__all__ = ["CachedImage", "build_cache", "cache_file", "load_cache", "is_validation", "split_validation"]
+
+#: Superpixel settings of the caches made before the file name said them (1,000 per image, at most 400 px each);
+#: their files keep the old name so that existing caches stay valid.
+_LEGACY = (1000, 400)
 
 
 @dataclass
@@ -106,7 +110,7 @@ def build_cache(
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, image, objects, ignore, microscopy in images:
-        path = out_dir / (hashlib.sha1(name.encode()).hexdigest()[:16] + ".npz")
+        path = out_dir / cache_file(name, config)
         if not path.exists():
             structure = compute_structure(image, n_segments=config.n_segments_for(image.shape[:2]))
             norm = three_channels(normalize_image(image))
@@ -117,6 +121,13 @@ def build_cache(
         if progress:
             progress(1)
     return paths
+
+
+def cache_file(name: str, config: ModelConfig) -> str:
+    """The cache file of image `name` under `config`'s superpixel settings (one folder can hold several)."""
+    settings = (config.n_segments, config.max_superpixel_area)
+    key = name if settings == _LEGACY else f"{name}|superpixels {settings[0]}, at most {settings[1]} px"
+    return hashlib.sha1(key.encode()).hexdigest()[:16] + ".npz"
 
 
 def load_cache(paths: Iterable[str | Path]) -> list[CachedImage]:
