@@ -32,9 +32,20 @@ def test_every_shipped_model_has_weights_a_config_and_a_model_card(domain):
     assert config["meta"]["name"] == weights.stem
 
 
-def test_shipped_models_share_the_structure_settings():
-    configs = [json.loads(w.with_suffix(".json").read_text()) for w in SHIPPED.values()]
-    assert len({(c["n_segments"], c["max_superpixel_area"]) for c in configs}) == 1  # one cache per image
+@pytest.mark.parametrize("name", ["nuclei", "astronaut"])
+def test_auto_computes_the_structure_with_the_chosen_models_superpixel_settings(name):
+    # the microscopy model was trained on superpixels of at most 50 px, the natural one on 1,000 per image:
+    # each image's superpixels must be the ones its model saw in training
+    image = IMAGES[name]()
+    session = Session(image)
+    session.add_click(image.shape[0] // 2, image.shape[1] // 2)
+    wanted = session.predictor.config.n_segments_for(image.shape[:2])
+    assert abs(session.structure.n_superpixels - wanted) < 0.25 * wanted
+
+
+def test_the_shipped_models_differ_in_their_superpixel_settings():
+    sizes = {d: json.loads(w.with_suffix(".json").read_text())["max_superpixel_area"] for d, w in SHIPPED.items()}
+    assert sizes["microscopy"] < sizes["natural"]  # else the test above cannot tell the models apart
 
 
 @pytest.mark.parametrize("name", sorted(IMAGES))

@@ -246,6 +246,16 @@ class Predictor:
         self.net, self.config = self._models[domain]
         self.domain = domain
 
+    def config_for(self, image: np.ndarray) -> ModelConfig:
+        """The configuration of the model that will segment `image` (normalized, as `predict` takes it).
+
+        In ``"auto"`` mode that is the model of the image's domain, whose superpixel settings the image's
+        structure must follow (the shipped models differ there); otherwise the one model's.
+        """
+        if self.auto:
+            self._use(image_domain(image))
+        return self.config
+
     def predict(
         self,
         image: np.ndarray,

@@ -88,13 +88,12 @@ class Session:
         if not isinstance(model, Predictor):
             model = Predictor(model, device=device, respect_clicks=respect_clicks)
         self.predictor = model
-        config = self.predictor.config
         if structure is not None and structure.shape != image.shape[:2]:
             raise ValueError(f"structure is for shape {structure.shape}, the image is {image.shape[:2]}")
         self.views = ViewCache(
             image,
             make_image=lambda pixels: three_channels(normalize_image(pixels, limits=contrast_limits)),
-            n_segments=lambda shape: n_segments or config.n_segments_for(shape),
+            n_segments=lambda shape, pixels: n_segments or self.predictor.config_for(pixels).n_segments_for(shape),
             max_side=max(max_side, 16), tile=tile, structure=structure,
         )
         self._prepare = {"contrast_limits": contrast_limits, "n_segments": n_segments}  # for adapt

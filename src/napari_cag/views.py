@@ -57,7 +57,8 @@ class ViewCache:
     make_image : callable
         ``make_image(pixels) -> (h, w, 3) float32`` normalization of a window.
     n_segments : callable
-        ``n_segments(shape) -> int`` superpixels for a window of that shape.
+        ``n_segments(shape, image) -> int`` superpixels for a window of that
+        shape whose normalized pixels are `image`.
     max_side, tile : int
         Images up to `max_side` are one view; larger ones get views of
         `tile` to `max_side` pixels a side.
@@ -79,9 +80,10 @@ class ViewCache:
         key = (y0, x0, h, w)
         if key not in self._cache:
             pixels = self.image[y0:y0 + h, x0:x0 + w]
+            normalized = self.make_image(pixels)
             if structure is None:
-                structure = compute_structure(pixels, n_segments=self.n_segments((h, w)))
-            self._cache[key] = View(y0, x0, self.make_image(pixels), structure)
+                structure = compute_structure(pixels, n_segments=self.n_segments((h, w), normalized))
+            self._cache[key] = View(y0, x0, normalized, structure)
             while len(self._cache) > self.keep:
                 self._cache.pop(next(iter(self._cache)))
         return self._cache[key]
