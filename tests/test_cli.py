@@ -77,6 +77,21 @@ def test_train_on_a_training_split(tmp_path):
     assert len(list((tmp_path / "c").glob("*.npz"))) == 1  # only the split's image was cached
 
 
+def test_train_from_a_model_keeps_its_superpixel_setting_unless_told(tmp_path):
+    from napari_cag.model import ModelConfig, build_model, save_model
+
+    root = labels_dataset(tmp_path / "cells")
+    config = ModelConfig(width=8, input_size=64, max_superpixel_area=50)
+    weights = save_model(tmp_path / "m.safetensors", build_model(config), config)
+    common = ["--data", f"{root}:train.txt", "--cache", str(tmp_path / "c"), "--init", str(weights), "--steps", "1",
+              "--batch-size", "1", "--width", "8", "--input-size", "64", "--val-objects", "0"]
+    main(["train", "--run", str(tmp_path / "same"), *common])
+    main(["train", "--run", str(tmp_path / "told"), *common, "--max-superpixel-area", "200"])
+    assert json.loads((tmp_path / "same" / "last.json").read_text())["max_superpixel_area"] == 50
+    assert json.loads((tmp_path / "told" / "last.json").read_text())["max_superpixel_area"] == 200
+    assert len(list((tmp_path / "c").glob("*.npz"))) == 2  # one structure per setting
+
+
 def test_calibrate_writes_the_chosen_bias_into_a_copy(tmp_path, capsys):
     from napari_cag.model import ModelConfig, build_model, load_model, save_model
 

@@ -75,6 +75,19 @@ def _cache(args) -> None:
     print(f"{sum(counts)} images cached in {args.cache}")
 
 
+def _init_superpixel_area(weights: str) -> int:
+    """The superpixel setting of the weights a run starts from (read from their JSON configuration)."""
+    import json
+
+    from .model import ModelConfig
+    from .model.checkpoint import config_path
+
+    path = config_path(weights)
+    if not path.is_file():
+        raise SystemExit(f"error: --init {weights}: no configuration {path.name} beside it")
+    return int(json.loads(path.read_text()).get("max_superpixel_area", ModelConfig.max_superpixel_area))
+
+
 def _train(args) -> None:
     import os
 
@@ -95,9 +108,12 @@ def _train(args) -> None:
     if not 0 <= args.microscopy_share <= 1:
         raise SystemExit(f"error: --microscopy-share must lie in 0..1, got {args.microscopy_share}")
     guidance = GUIDANCE_PRESETS[args.guidance]
+    superpixel_area = args.max_superpixel_area
+    if superpixel_area is None:  # the start's setting: the network goes on seeing the superpixels it knows
+        superpixel_area = _init_superpixel_area(args.init) if args.init else ModelConfig.max_superpixel_area
     config = ModelConfig(arch=args.arch, guidance=guidance, iterative=args.guidance.count("iter") > 0,
                          input_size=args.input_size, width=args.width, stride=args.stride,
-                         max_superpixel_area=args.max_superpixel_area,
+                         max_superpixel_area=superpixel_area,
                          meta={"trained_on": args.data, "command": "napari-cag " + shlex.join(args.argv)})
     with tqdm(desc="caching structures", unit="image") as bar:
         paths = build_cache(_training_images(args.data, args.max_images), args.cache, config, bar.update)
@@ -291,9 +307,10 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--run", "--run-dir", dest="run", required=True,
                    help="run folder for checkpoints and logs (--run-dir under torchrun, whose --run-path takes --run)")
     t.add_argument("--cache", default="runs/cache", help="folder of cached image structures")
-    t.add_argument("--max-superpixel-area", type=int, default=400,
+    t.add_argument("--max-superpixel-area", type=int, default=None,
                    help="superpixels of at most this many pixels (more superpixels in large images; the "
-                        "model's config keeps it, so inference sees what training saw)")
+                        "model's config keeps it, so inference sees what training saw). Default: the --init "
+                        "model's setting, else 400")
     t.add_argument("--steps", type=int, default=20_000)
     t.add_argument("--minutes", type=float, default=None,
                    help="train for this long instead of --steps: the first steps are timed and the schedule is "
