@@ -44,7 +44,8 @@ def main() -> None:
         def __init__(self):
             super().__init__(args.first)
             self.later = Predictor(args.later)
-            if self.later.config.n_segments != self.config.n_segments:
+            settings = (self.config.n_segments, self.config.max_superpixel_area)
+            if (self.later.config.n_segments, self.later.config.max_superpixel_area) != settings:
                 raise SystemExit("--first and --later must share their structure settings")
 
         def predict(self, image, structure, clicks, previous_mask=None, **kwargs):

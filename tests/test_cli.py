@@ -90,6 +90,16 @@ def test_train_from_a_model_keeps_its_superpixel_setting_unless_told(tmp_path):
     assert json.loads((tmp_path / "same" / "last.json").read_text())["max_superpixel_area"] == 50
     assert json.loads((tmp_path / "told" / "last.json").read_text())["max_superpixel_area"] == 200
     assert len(list((tmp_path / "c").glob("*.npz"))) == 2  # one structure per setting
+    # resuming keeps the run's own setting, and a different one is refused
+    resume = ["--data", f"{root}:train.txt", "--cache", str(tmp_path / "c"), "--run", str(tmp_path / "same"),
+              "--batch-size", "1", "--width", "8", "--input-size", "64", "--val-objects", "0", "--resume"]
+    main(["train", *resume, "--steps", "2"])
+    assert json.loads((tmp_path / "same" / "last.json").read_text())["max_superpixel_area"] == 50
+    assert len(list((tmp_path / "c").glob("*.npz"))) == 2  # no 400-px structure was made for it
+    with pytest.raises(SystemExit, match="trained with --max-superpixel-area 50"):
+        main(["train", *resume, "--steps", "3", "--max-superpixel-area", "400"])
+    with pytest.raises(SystemExit, match="at least 1 pixel"):
+        main(["train", "--run", str(tmp_path / "zero"), *common, "--max-superpixel-area", "0"])
 
 
 def test_calibrate_writes_the_chosen_bias_into_a_copy(tmp_path, capsys):

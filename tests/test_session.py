@@ -196,3 +196,19 @@ def test_an_8192_image_costs_one_tile_of_structure():
     mask = s.add_click(4000, 5000)
     assert s.view.shape == (1024, 1024) and len(s.views._cache) == 1
     assert iou(mask, truth == 1) > 0.6
+
+
+def test_a_tiled_image_forgets_its_views_when_the_model_changes():
+    from napari_cag.data import nuclei_2d
+
+    image = nuclei_2d()[0]
+    tiled = Session(image, max_side=256, tile=256)
+    tiled.add_click(256, 256)
+    assert tiled.views._cache
+    tiled.views.forget()  # what Session.adapt does after switching to the adapted model
+    assert not tiled.views._cache
+    tiled.add_click(250, 250, positive=False)  # the next click makes its view again
+    assert tiled.views._cache and tiled.mask.shape == image.shape[:2]
+    whole = Session(image)
+    whole.views.forget()
+    assert whole.views.whole is whole.views.view_for(whole.clicks + [Click(5, 5)], None, None)

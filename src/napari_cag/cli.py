@@ -68,6 +68,8 @@ def _cache(args) -> None:
     """Build the structure cache of training sets, in parallel."""
     from concurrent.futures import ProcessPoolExecutor
 
+    if args.max_superpixel_area < 1:
+        raise SystemExit(f"error: --max-superpixel-area must be at least 1 pixel, got {args.max_superpixel_area}")
     jobs = max(1, args.jobs)
     with ProcessPoolExecutor(jobs) as pool:
         counts = list(pool.map(_cache_part, *zip(*[(args.data, args.cache, args.max_images, k, jobs,
@@ -75,8 +77,8 @@ def _cache(args) -> None:
     print(f"{sum(counts)} images cached in {args.cache}")
 
 
-def _init_superpixel_area(weights: str) -> int:
-    """The superpixel setting of the weights a run starts from (read from their JSON configuration)."""
+def _init_superpixel_area(weights) -> int:
+    """The superpixel setting of the weights a run starts from or resumes (read from their JSON configuration)."""
     import json
 
     from .model import ModelConfig
@@ -109,7 +111,15 @@ def _train(args) -> None:
         raise SystemExit(f"error: --microscopy-share must lie in 0..1, got {args.microscopy_share}")
     guidance = GUIDANCE_PRESETS[args.guidance]
     superpixel_area = args.max_superpixel_area
-    if superpixel_area is None:  # the start's setting: the network goes on seeing the superpixels it knows
+    if superpixel_area is not None and superpixel_area < 1:
+        raise SystemExit(f"error: --max-superpixel-area must be at least 1 pixel, got {superpixel_area}")
+    resumed = Path(args.run) / "last.json"
+    if args.resume and resumed.is_file():  # the run's own setting: its cache and its saved config agree
+        saved = _init_superpixel_area(resumed.with_suffix(".safetensors"))
+        if superpixel_area not in (None, saved):
+            raise SystemExit(f"error: {args.run} was trained with --max-superpixel-area {saved}, not {superpixel_area}")
+        superpixel_area = saved
+    elif superpixel_area is None:  # the start's setting: the network goes on seeing the superpixels it knows
         superpixel_area = _init_superpixel_area(args.init) if args.init else ModelConfig.max_superpixel_area
     config = ModelConfig(arch=args.arch, guidance=guidance, iterative=args.guidance.count("iter") > 0,
                          input_size=args.input_size, width=args.width, stride=args.stride,
@@ -364,7 +374,8 @@ def main(argv: list[str] | None = None) -> None:
     c.add_argument("--cache", default="runs/cache")
     c.add_argument("--jobs", type=int, default=1, help="processes")
     c.add_argument("--max-images", type=int, default=None)
-    c.add_argument("--max-superpixel-area", type=int, default=400, help="as for train (one cache per setting)")
+    c.add_argument("--max-superpixel-area", type=int, default=400,
+                   help="as for train (one cache per setting; the shipped microscopy model uses 50)")
     c.set_defaults(func=_cache)
 
     e = sub.add_parser("evaluate", help="NoC@85/90 and mean IoU per click (Sec. 4.1)")

@@ -242,6 +242,7 @@ class Session:
             old = self.predictor
             self.predictor = Predictor(result, device=str(old.device), respect_clicks=old.respect_clicks,
                                        refine=old.refine, first_view=old.first_view, threads=old.threads)
+            self.views.forget()  # in "auto" mode, views of the other domain had that model's superpixels
         return result
 
     def propagate(self, stack, index: int, **kwargs) -> np.ndarray:

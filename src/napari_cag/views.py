@@ -88,6 +88,12 @@ class ViewCache:
                 self._cache.pop(next(iter(self._cache)))
         return self._cache[key]
 
+    def forget(self) -> None:
+        """Drop the cached views of a tiled image (their structures are made again when needed), e.g. when
+        the model, and so the superpixel settings, changed. A single-view image keeps its one view."""
+        if not self.single:
+            self._cache.clear()
+
     def view_for(self, clicks: list[Click], mask_box: tuple[int, int, int, int] | None,
                  current: View | None) -> View:
         """The view for the next prediction: all clicks and the previous mask, with a margin."""
