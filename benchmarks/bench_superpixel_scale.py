@@ -43,17 +43,17 @@ def main() -> None:
 
     root, split = _data_spec(args.data)
     samples = load_dataset(root, split=split, max_instances=args.objects, seed=args.seed)
-    structures, rows = {}, {a: [] for a in args.areas}
-    for sample in samples:
+    current, structures, rows = None, {}, {a: [] for a in args.areas}
+    for sample in samples:  # consecutive samples of one image share its superpixels
         loaded = sample.load()
         gt = loaded.mask
+        if sample.image_path != current:
+            current, structures = sample.image_path, {}
         for area in args.areas:
-            key = (sample.image_path, area)
-            if key not in structures:
+            if area not in structures:
                 n = ModelConfig(max_superpixel_area=area).n_segments_for(gt.shape)
-                structures = {k: v for k, v in structures.items() if k[0] == sample.image_path}
-                structures[key] = compute_structure(loaded.image, n_segments=n, hierarchies=False).superpixels
-            sp = structures[key]
+                structures[area] = compute_structure(loaded.image, n_segments=n, hierarchies=False).superpixels
+            sp = structures[area]
             n = int(sp.max()) + 1
             inside = np.bincount(sp.ravel(), gt.ravel(), n)
             total = np.bincount(sp.ravel(), minlength=n)

@@ -68,8 +68,7 @@ def _cache(args) -> None:
     """Build the structure cache of training sets, in parallel."""
     from concurrent.futures import ProcessPoolExecutor
 
-    if args.max_superpixel_area < 1:
-        raise SystemExit(f"error: --max-superpixel-area must be at least 1 pixel, got {args.max_superpixel_area}")
+    _check_superpixel_area(args.max_superpixel_area)
     jobs = max(1, args.jobs)
     with ProcessPoolExecutor(jobs) as pool:
         counts = list(pool.map(_cache_part, *zip(*[(args.data, args.cache, args.max_images, k, jobs,
@@ -77,17 +76,20 @@ def _cache(args) -> None:
     print(f"{sum(counts)} images cached in {args.cache}")
 
 
-def _init_superpixel_area(weights) -> int:
-    """The superpixel setting of the weights a run starts from or resumes (read from their JSON configuration)."""
-    import json
+def _check_superpixel_area(area: int | None) -> None:
+    """Refuse a --max-superpixel-area under one pixel (None: not given)."""
+    if area is not None and area < 1:
+        raise SystemExit(f"error: --max-superpixel-area must be at least 1 pixel, got {area}")
 
-    from .model import ModelConfig
-    from .model.checkpoint import config_path
 
-    path = config_path(weights)
-    if not path.is_file():
-        raise SystemExit(f"error: --init {weights}: no configuration {path.name} beside it")
-    return int(json.loads(path.read_text()).get("max_superpixel_area", ModelConfig.max_superpixel_area))
+def _saved_superpixel_area(weights) -> int:
+    """The superpixel setting saved with the weights a run starts from or resumes."""
+    from .model.checkpoint import load_config
+
+    try:
+        return load_config(weights).max_superpixel_area
+    except (FileNotFoundError, ValueError) as err:
+        raise SystemExit(f"error: {err}") from err
 
 
 def _train(args) -> None:
@@ -111,16 +113,15 @@ def _train(args) -> None:
         raise SystemExit(f"error: --microscopy-share must lie in 0..1, got {args.microscopy_share}")
     guidance = GUIDANCE_PRESETS[args.guidance]
     superpixel_area = args.max_superpixel_area
-    if superpixel_area is not None and superpixel_area < 1:
-        raise SystemExit(f"error: --max-superpixel-area must be at least 1 pixel, got {superpixel_area}")
-    resumed = Path(args.run) / "last.json"
-    if args.resume and resumed.is_file():  # the run's own setting: its cache and its saved config agree
-        saved = _init_superpixel_area(resumed.with_suffix(".safetensors"))
+    _check_superpixel_area(superpixel_area)
+    resumed = Path(args.run) / "last.safetensors"
+    if args.resume and resumed.with_suffix(".json").is_file():  # the run's own setting: cache and config agree
+        saved = _saved_superpixel_area(resumed)
         if superpixel_area not in (None, saved):
             raise SystemExit(f"error: {args.run} was trained with --max-superpixel-area {saved}, not {superpixel_area}")
         superpixel_area = saved
     elif superpixel_area is None:  # the start's setting: the network goes on seeing the superpixels it knows
-        superpixel_area = _init_superpixel_area(args.init) if args.init else ModelConfig.max_superpixel_area
+        superpixel_area = _saved_superpixel_area(args.init) if args.init else ModelConfig.max_superpixel_area
     config = ModelConfig(arch=args.arch, guidance=guidance, iterative=args.guidance.count("iter") > 0,
                          input_size=args.input_size, width=args.width, stride=args.stride,
                          max_superpixel_area=superpixel_area,

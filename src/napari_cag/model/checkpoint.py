@@ -16,7 +16,7 @@ from safetensors.torch import load_file, save_file
 from .config import ModelConfig
 from .networks import CompactFCN, FCN8s
 
-__all__ = ["build_model", "save_model", "load_model", "config_path"]
+__all__ = ["build_model", "save_model", "load_model", "load_config", "config_path"]
 
 
 def build_model(config: ModelConfig) -> torch.nn.Module:
@@ -51,6 +51,25 @@ def save_model(path: str | Path, model: torch.nn.Module, config: ModelConfig) ->
     return path
 
 
+def load_config(weights: str | Path) -> ModelConfig:
+    """The configuration saved beside a weights file by `save_model`, without reading the weights.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the JSON configuration is missing.
+    ValueError
+        If it is not a valid configuration.
+    """
+    cfg_file = config_path(weights)
+    if not cfg_file.is_file():
+        raise FileNotFoundError(f"model configuration not found: {cfg_file} (expected beside {Path(weights).name})")
+    try:
+        return ModelConfig.from_dict(json.loads(cfg_file.read_text()))
+    except (json.JSONDecodeError, TypeError, ValueError) as err:
+        raise ValueError(f"{cfg_file} is not a valid napari-cag model configuration: {err}") from err
+
+
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, ModelConfig]:
     """Load a network saved by `save_model`, in eval mode.
 
@@ -66,12 +85,7 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[to
     if not path.is_file():
         raise FileNotFoundError(f"model weights not found: {path}")
     cfg_file = config_path(path)
-    if not cfg_file.is_file():
-        raise FileNotFoundError(f"model configuration not found: {cfg_file} (expected beside {path.name})")
-    try:
-        config = ModelConfig.from_dict(json.loads(cfg_file.read_text()))
-    except (json.JSONDecodeError, TypeError, ValueError) as err:
-        raise ValueError(f"{cfg_file} is not a valid napari-cag model configuration: {err}") from err
+    config = load_config(path)
     try:
         state = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as err:
