@@ -55,3 +55,74 @@ def test_scale_aware_object_map_matches_brute_force(coffee):
     got = object_map(coffee, clicks, scale=scale, f1=f1, f2=f2)
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     assert not np.array_equal(got, object_map(coffee, clicks))  # the filter did remove proposals
+
+
+def _colour_graph(image, n_segments):
+    """What `build_hierarchies` builds its colour tree from, for one image."""
+    import higra as hg
+
+    from napari_cag.image import normalize_image
+    from napari_cag.proposals import region_adjacency
+    from napari_cag.structure import features_for_superpixels
+
+    s = compute_structure(image, n_segments=n_segments, hierarchies=False)
+    features = features_for_superpixels(normalize_image(image))
+    n = s.n_superpixels
+    rag = region_adjacency(s.superpixels, features, n)
+    graph = hg.UndirectedGraph(n)
+    graph.add_edges(rag.edges[:, 0], rag.edges[:, 1])
+    flat = s.superpixels.ravel()
+    means = np.stack([np.bincount(flat, features[..., c].ravel(), minlength=n) for c in range(3)], axis=1)
+    means /= s.areas[:, None]
+    colour = np.linalg.norm(means[rag.edges[:, 0]] - means[rag.edges[:, 1]], axis=1)
+    ward, altitudes = hg.binary_partition_tree_ward_linkage(graph, means, s.areas.astype(float))
+    return graph, rag.edges, colour, ward, altitudes
+
+
+def _node_sets(parents, n_leaves):
+    member = [{i} for i in range(n_leaves)] + [set() for _ in range(len(parents) - n_leaves)]
+    for node in range(len(parents) - 1):
+        member[parents[node]] |= member[node]
+    return [frozenset(m) for m in member]
+
+
+def test_colour_tree_is_plain_average_linkage_below_the_limit():
+    import higra as hg
+
+    from napari_cag.proposals import _colour_tree
+
+    graph, _, colour, ward, altitudes = _colour_graph(data.coffee()[::4, ::4], 60)
+    tree = _colour_tree(graph, colour, ward, altitudes)
+    np.testing.assert_array_equal(tree.parents(), hg.binary_partition_tree_average_linkage(graph, colour)[0].parents())
+
+
+def test_colour_tree_of_a_large_graph_goes_on_from_ward_regions_by_average_linkage():
+    """Above the limit: the Ward cut's regions are nodes, and the nodes above them are what average
+    linkage on the superpixel edges gives when it starts from those regions (checked the slow way)."""
+    import higra as hg
+
+    from napari_cag.proposals import _colour_tree
+
+    graph, edges, colour, ward, altitudes = _colour_graph(data.coffee()[::4, ::4], 120)
+    n = graph.num_vertices()
+    tree = _colour_tree(graph, colour, ward, altitudes, limit=n - 1, regions=n // 4)
+    assert tree.num_leaves() == n
+    sets = set(_node_sets(tree.parents(), n))
+    cut = hg.labelisation_horizontal_cut_from_num_regions(ward, altitudes, n // 4)
+    clusters = [frozenset(np.flatnonzero(cut == label)) for label in np.unique(cut)]
+    assert set(clusters) <= sets  # every region is a proposal (or a superpixel)
+    assert len(tree.parents()) == n + sum(len(c) > 1 for c in clusters) + len(clusters) - 1
+    expected = set()
+    while len(clusters) > 1:  # average linkage by hand: mean colour over the edges between clusters
+        of = {v: i for i, c in enumerate(clusters) for v in c}
+        total, count = {}, {}
+        for (a, b), d in zip(edges, colour):
+            i, j = sorted((of[a], of[b]))
+            if i != j:
+                total[i, j] = total.get((i, j), 0.0) + d
+                count[i, j] = count.get((i, j), 0) + 1
+        i, j = min(total, key=lambda key: total[key] / count[key])
+        merged = clusters[i] | clusters[j]
+        expected.add(merged)
+        clusters = [c for k, c in enumerate(clusters) if k not in (i, j)] + [merged]
+    assert expected <= sets
