@@ -92,3 +92,41 @@ def test_evaluate_takes_a_shipped_model_by_name(tmp_path):
           "--max-clicks", "1", "--out", str(out)])
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["methods"]) == {"natural", "default"}
+
+
+def test_a_prediction_keeps_its_model_while_another_thread_switches_domains():
+    # the widget's clicks and its propagation share one "auto" predictor: a photograph's domain switch
+    # asked for on one thread must wait until a micrograph's prediction on the other has finished
+    import threading
+    import time
+
+    from napari_cag.image import normalize_image
+    from napari_cag.predictor import three_channels
+    from napari_cag.structure import compute_structure
+
+    predictor = Predictor("auto")
+    nuclei, photo = IMAGES["nuclei"](), IMAGES["astronaut"]()
+    predictor.config_for(three_channels(normalize_image(photo)))  # both networks loaded beforehand
+    image = three_channels(normalize_image(nuclei))
+    structure = compute_structure(nuclei, n_segments=predictor.config_for(image).n_segments_for(nuclei.shape))
+    inside, release, seen = threading.Event(), threading.Event(), []
+    network_pass = predictor._pass
+
+    def slow_pass(*args, **kwargs):
+        inside.set()
+        release.wait(10)
+        seen.append(shipped_name(predictor))
+        return network_pass(*args, **kwargs)
+
+    predictor._pass = slow_pass
+    clicking = threading.Thread(target=predictor.predict, args=(image, structure, [Click(255, 255)]))
+    clicking.start()
+    assert inside.wait(10)
+    switching = threading.Thread(target=predictor.config_for, args=(three_channels(normalize_image(photo)),))
+    switching.start()
+    time.sleep(0.3)  # without the lock, the switch would happen now, in the middle of the prediction
+    release.set()
+    clicking.join(30)
+    switching.join(30)
+    assert seen and set(seen) == {"microscopy"}
+    assert shipped_name(predictor) == "natural"  # the switch did happen, afterwards

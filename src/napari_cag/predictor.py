@@ -12,6 +12,7 @@ small and on a large image.
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,6 +220,9 @@ class Predictor:
             raise ValueError(f"first_view must be 'auto', 'search' or 'whole', got {first_view!r}")
         self.first_view = first_view
         self._models: dict[str, tuple] = {}
+        # One prediction at a time: in "auto" mode a prediction switches the network, so two threads
+        # sharing a predictor (the widget's clicks and its propagation) must not interleave.
+        self._lock = threading.RLock()
         self.domain: str | None = None  # in "auto" mode: the domain whose model is in use
         self.auto = model is None or (isinstance(model, str) and model == "auto")
         if self.auto:
@@ -252,9 +256,10 @@ class Predictor:
         In ``"auto"`` mode that is the model of the image's domain, whose superpixel settings the image's
         structure must follow (the shipped models differ there); otherwise the one model's.
         """
-        if self.auto:
-            self._use(image_domain(image))
-        return self.config
+        with self._lock:
+            if self.auto:
+                self._use(image_domain(image))
+            return self.config
 
     def predict(
         self,
@@ -295,6 +300,10 @@ class Predictor:
         maps : dict of str to (S, S) ndarray
             The guidance channels in the network's window.
         """
+        with self._lock:
+            return self._predict(image, structure, clicks, previous_mask, refine, keep_previous)
+
+    def _predict(self, image, structure, clicks, previous_mask, refine, keep_previous):
         clicks = as_clicks(clicks)
         with torch_threads(self.threads if self.device.type == "cpu" else None), torch.no_grad():
             first = next((c for c in clicks if c.positive), None)
