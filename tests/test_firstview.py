@@ -96,9 +96,10 @@ def test_a_large_first_object_is_judged_on_a_view_large_enough_to_hold_it(monkey
     assert net.batches == [1] * len(candidate_windows(image.shape, Click(260, 260), 24))  # no zoom after
 
 
-def test_an_object_too_small_for_every_view_keeps_the_whole_image_answer(monkeypatch):
+def test_an_object_too_small_for_every_view_is_taken_from_the_closest_view_that_shows_it_whole(monkeypatch):
     image = np.full((512, 512), 0.05, np.float32)
     image[259:262, 259:262] = 0.9  # 3 px: under a fifth of even the 32-px view
-    _, net, kept = _first_click(image, Click(260, 260), CONFIG, monkeypatch)
-    assert kept.side == 512  # the whole image, run once more after the smallest view ended the search
-    assert net.batches[:2] == [1, 1]
+    iou, net, kept = _first_click(image, Click(260, 260), CONFIG, monkeypatch)
+    # the whole image (3 px = 0.4 input pixels) would lose it: the smallest view, which ended the search, keeps it
+    assert kept.side == 32 and iou > 0.5
+    assert net.batches == [1]

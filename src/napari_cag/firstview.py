@@ -11,7 +11,9 @@ go on past it) nor spans less than `MIN_EXTENT` of the window (too few input
 pixels to draw it; `object_extent`, `frames`). Of the views run that frame
 it, the one whose component's extent is closest to ``1 / zoom_expand`` of the
 side is kept: the framing of the zoom views the network is trained on.
-Without such a view, the whole image's answer stands. A zoom on the kept
+Without such a view, the closest view that shows the object whole (one too
+small to frame, a nucleus of a few pixels) is kept, else the whole image's
+answer. A zoom on the kept
 answer follows (`Predictor`), as after every first view.
 
 The views are run smallest first, and the search stops once a larger view

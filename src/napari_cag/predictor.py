@@ -336,24 +336,28 @@ class Predictor:
         """A first click: the best-framed of several views, smallest first (`napari_cag.firstview`), then
         a zoom on it."""
         windows = candidate_windows(image.shape, first, self.config.min_window)
-        size = self.config.input_size
-        best, best_score, results = None, None, {}
-        for i in reversed(range(len(windows))):
+        size, expand = self.config.input_size, self.config.zoom_expand
+        results, seen = {}, {}
+
+        def look(i):
             window = windows[i]
             results[i] = self._pass(image, structure, clicks, None, [window], paste=False)[0]
             row = int((first.pixel[0] - window.y0) * size / window.side)
             col = int((first.pixel[1] - window.x0) * size / window.side)
-            extent, whole = object_extent(results[i][0].cpu().numpy(), row, col, inner_borders(window, image.shape))
-            if frames(extent, whole):
-                score = abs(np.log(extent * self.config.zoom_expand))
-                if best_score is None or score < best_score:
-                    best, best_score = i, score
-            if search_done(extent, whole, self.config.zoom_expand):
+            seen[i] = object_extent(results[i][0].cpu().numpy(), row, col, inner_borders(window, image.shape))
+            return seen[i]
+
+        for i in reversed(range(len(windows))):
+            if search_done(*look(i), expand):
                 break
-        if best is None:  # no view frames it: the whole image's answer stands
-            best = 0
-            if 0 not in results:
-                results[0] = self._pass(image, structure, clicks, None, [windows[0]], paste=False)[0]
+        framed = {i: abs(np.log(e * expand)) for i, (e, w) in seen.items() if frames(e, w)}
+        if framed:
+            best = min(framed, key=framed.get)
+        else:  # none frames it: the closest view that shows it whole, else the whole image
+            shown = [i for i, (e, w) in seen.items() if w and e > 0]
+            best = min(shown, key=lambda i: windows[i].side) if shown else 0
+            if best not in results:
+                look(best)
         window, (small, maps) = windows[best], results[best]
         return self._zoom(image, structure, clicks, paste_back(small, window, image.shape), maps, window)
 
