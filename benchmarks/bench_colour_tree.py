@@ -46,12 +46,7 @@ def colour_graph(image: np.ndarray):
     labels = labels.reshape(image.shape).astype(np.int32)
     n = int(labels.max()) + 1
     areas = np.bincount(labels.ravel(), minlength=n)
-    rag = region_adjacency(labels, features, n)
-    graph = hg.UndirectedGraph(n)
-    graph.add_edges(rag.edges[:, 0], rag.edges[:, 1])
-    means = np.stack([np.bincount(labels.ravel(), features[..., c].ravel(), minlength=n)
-                      for c in range(features.shape[2])], axis=1) / areas[:, None]
-    colour = np.linalg.norm(means[rag.edges[:, 0]] - means[rag.edges[:, 1]], axis=1)
+    graph, means, colour = proposals.colour_graph(region_adjacency(labels, features, n), features, labels, areas)
     ward, altitudes = hg.binary_partition_tree_ward_linkage(graph, means, areas.astype(float))
     return labels, areas, graph, colour, ward, altitudes
 

@@ -1,5 +1,7 @@
 """Eq. 3 and 5 through lowest common ancestors, checked against brute force."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from skimage import data
@@ -62,28 +64,15 @@ def _colour_graph(image, n_segments):
     import higra as hg
 
     from napari_cag.image import normalize_image
-    from napari_cag.proposals import region_adjacency
+    from napari_cag.proposals import colour_graph, region_adjacency
     from napari_cag.structure import features_for_superpixels
 
     s = compute_structure(image, n_segments=n_segments, hierarchies=False)
     features = features_for_superpixels(normalize_image(image))
-    n = s.n_superpixels
-    rag = region_adjacency(s.superpixels, features, n)
-    graph = hg.UndirectedGraph(n)
-    graph.add_edges(rag.edges[:, 0], rag.edges[:, 1])
-    flat = s.superpixels.ravel()
-    means = np.stack([np.bincount(flat, features[..., c].ravel(), minlength=n) for c in range(3)], axis=1)
-    means /= s.areas[:, None]
-    colour = np.linalg.norm(means[rag.edges[:, 0]] - means[rag.edges[:, 1]], axis=1)
+    rag = region_adjacency(s.superpixels, features, s.n_superpixels)
+    graph, means, colour = colour_graph(rag, features, s.superpixels, s.areas)
     ward, altitudes = hg.binary_partition_tree_ward_linkage(graph, means, s.areas.astype(float))
     return graph, rag.edges, colour, ward, altitudes
-
-
-def _node_sets(parents, n_leaves):
-    member = [{i} for i in range(n_leaves)] + [set() for _ in range(len(parents) - n_leaves)]
-    for node in range(len(parents) - 1):
-        member[parents[node]] |= member[node]
-    return [frozenset(m) for m in member]
 
 
 def test_colour_tree_is_plain_average_linkage_below_the_limit():
@@ -107,11 +96,12 @@ def test_colour_tree_of_a_large_graph_goes_on_from_ward_regions_by_average_linka
     n = graph.num_vertices()
     tree = _colour_tree(graph, colour, ward, altitudes, limit=n - 1, regions=n // 4)
     assert tree.num_leaves() == n
-    sets = set(_node_sets(tree.parents(), n))
+    parents = tree.parents()
+    sets = {frozenset(np.flatnonzero(row)) for row in _leaf_sets(SimpleNamespace(parents=parents, n_leaves=n))}
     cut = hg.labelisation_horizontal_cut_from_num_regions(ward, altitudes, n // 4)
     clusters = [frozenset(np.flatnonzero(cut == label)) for label in np.unique(cut)]
     assert set(clusters) <= sets  # every region is a proposal (or a superpixel)
-    assert len(tree.parents()) == n + sum(len(c) > 1 for c in clusters) + len(clusters) - 1
+    assert len(parents) == n + sum(len(c) > 1 for c in clusters) + len(clusters) - 1
     expected = set()
     while len(clusters) > 1:  # average linkage by hand: mean colour over the edges between clusters
         of = {v: i for i, c in enumerate(clusters) for v in c}

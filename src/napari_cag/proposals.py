@@ -151,6 +151,26 @@ def _hierarchy(name: str, tree, leaf_areas: np.ndarray) -> RegionHierarchy:
     return RegionHierarchy(name, tree.parents().astype(np.int32), areas, tree.num_leaves())
 
 
+def colour_graph(rag: RegionAdjacency, features: np.ndarray, labels: np.ndarray, areas: np.ndarray):
+    """The superpixels' graph for higra, their mean features, and the distance of those means across each edge.
+
+    Returns
+    -------
+    graph : higra.UndirectedGraph
+        One vertex per superpixel, the edges of `rag` in its order.
+    means : (S, C) float64 ndarray
+    colour : (E,) float64 ndarray
+    """
+    n = len(areas)
+    graph = hg.UndirectedGraph(n)
+    graph.add_edges(rag.edges[:, 0], rag.edges[:, 1])
+    flat = labels.ravel()
+    means = np.stack(
+        [np.bincount(flat, features[..., c].ravel(), minlength=n) for c in range(features.shape[2])], axis=1
+    ) / areas[:, None]
+    return graph, means, np.linalg.norm(means[rag.edges[:, 0]] - means[rag.edges[:, 1]], axis=1)
+
+
 COLOUR_TREE_LEAVES = 25_000   # up to this many superpixels the colour tree is built on them directly,
 COLOUR_TREE_REGIONS = 12_000  # above it on this many regions of them
 
@@ -227,14 +247,7 @@ def build_hierarchies(
     -------
     list of RegionHierarchy
     """
-    n = len(areas)
-    graph = hg.UndirectedGraph(n)
-    graph.add_edges(rag.edges[:, 0], rag.edges[:, 1])
-    flat = labels.ravel()
-    means = np.stack(
-        [np.bincount(flat, features[..., c].ravel(), minlength=n) for c in range(features.shape[2])], axis=1
-    ) / areas[:, None]
-    colour = np.linalg.norm(means[rag.edges[:, 0]] - means[rag.edges[:, 1]], axis=1)
+    graph, means, colour = colour_graph(rag, features, labels, areas)
     vertex_area = areas.astype(np.float64)
     ward, ward_altitudes = hg.binary_partition_tree_ward_linkage(graph, means, vertex_area)
     trees = [
