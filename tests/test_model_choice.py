@@ -130,3 +130,20 @@ def test_a_prediction_keeps_its_model_while_another_thread_switches_domains():
     switching.join(30)
     assert seen and set(seen) == {"microscopy"}
     assert shipped_name(predictor) == "natural"  # the switch did happen, afterwards
+
+
+def test_changed_scale_factors_hold_for_the_model_of_every_domain():
+    """The widget's scale factors reach whichever model `auto` picks next, not only the one in use."""
+    from napari_cag.image import normalize_image
+    from napari_cag.predictor import three_channels
+
+    predictor = Predictor("auto")
+    micrograph = three_channels(normalize_image(IMAGES["nuclei"]()))
+    photo = three_channels(normalize_image(IMAGES["astronaut"]()))
+    predictor.config_for(micrograph)
+    predictor.update_config(f=2.5, f2=0.5)
+    assert (predictor.config.f, predictor.config.f2) == (2.5, 0.5)
+    natural = predictor.config_for(photo)
+    assert predictor.domain == "natural" and (natural.f, natural.f2) == (2.5, 0.5)
+    assert natural.max_superpixel_area != predictor.config_for(micrograph).max_superpixel_area
+    assert (predictor.config.f, predictor.config.f2) == (2.5, 0.5)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -220,6 +220,7 @@ class Predictor:
             raise ValueError(f"first_view must be 'auto', 'search' or 'whole', got {first_view!r}")
         self.first_view = first_view
         self._models: dict[str, tuple] = {}
+        self._overrides: dict = {}  # `update_config`'s changes, for the models of every domain
         # One prediction at a time: in "auto" mode a prediction switches the network, so two threads
         # sharing a predictor (the widget's clicks and its propagation) must not interleave.
         self._lock = threading.RLock()
@@ -246,9 +247,19 @@ class Predictor:
         if self.domain is not None:
             self._models[self.domain] = (self.net, self.config)  # keeps a config set by the caller
         if domain not in self._models:
-            self._models[domain] = load_model(SHIPPED[domain], self.device)
+            net, config = load_model(SHIPPED[domain], self.device)
+            self._models[domain] = net, replace(config, **self._overrides)
         self.net, self.config = self._models[domain]
         self.domain = domain
+
+    def update_config(self, **changes) -> None:
+        """Change settings of the model's configuration (e.g. the scale factors ``f`` and ``f2``) between
+        predictions: in ``"auto"`` mode for the model of every domain, loaded now or later."""
+        with self._lock:
+            self.config = replace(self.config, **changes)
+            if self.auto:
+                self._overrides.update(changes)
+                self._models = {d: (net, replace(c, **changes)) for d, (net, c) in self._models.items()}
 
     def config_for(self, image: np.ndarray) -> ModelConfig:
         """The configuration of the model that will segment `image` (normalized, as `predict` takes it).

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -188,7 +188,7 @@ class Controller(ActionsMixin, ResultsMixin, PropagationMixin, AdaptingMixin):
         if self._predictor is None:
             self._predictor = Predictor(self.model_choice(), device=self.settings.device)
         # scale-aware factors apply to models trained with scale-aware maps, and to the display
-        self._predictor.config = replace(self._predictor.config, f=self.settings.f, f2=self.settings.f2)
+        self._predictor.update_config(f=self.settings.f, f2=self.settings.f2)
         return Session(plane, model=self._predictor, contrast_limits=limits, n_segments=self.settings.n_segments,
                        refine=self.settings.refine)
 
