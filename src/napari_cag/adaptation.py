@@ -303,7 +303,7 @@ def _fine_tune(base_net, config, items, device, *, steps, seconds, seed, batch_s
             if cancel() or (seconds is not None and time.perf_counter() - start > seconds):
                 done -= 1
                 break
-            x, y, _ = _shard(net, sampler, rng, settings, config, device)
+            x, y, *_ = _shard(net, sampler, rng, settings, config, device)
             loss = pixel_loss("ce", net(x), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()

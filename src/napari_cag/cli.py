@@ -137,6 +137,7 @@ def _train(args) -> None:
                              validate_every=args.validate_every, save_every=args.save_every,
                              max_iter_rounds=args.max_iter_rounds, shards=args.shards, augment=not args.no_augment,
                              microscopy_share=args.microscopy_share, loss=args.loss,
+                             touch_weight=args.touch_weight,
                              time_limit=args.minutes * 60 if args.minutes is not None else None)
     if args.threads:
         import cv2
@@ -346,6 +347,9 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--loss", choices=("ce", "nfl", "nfl-later"), default="ce",
                    help="per-pixel cross-entropy, RITM's normalized focal loss, or the focal loss only for "
                         "examples with error-click rounds (napari_cag.training.loss)")
+    t.add_argument("--touch-weight", type=float, default=0.0,
+                   help="extra cross-entropy weight on the pixels where the object meets another one "
+                        "(TrainingSampler.touching): 1 + this; 0 leaves plain cross-entropy")
     t.add_argument("--microscopy-share", type=float, default=0.5,
                    help="odds of drawing a micrograph when the data hold micrographs and photographs")
     t.add_argument("--threads", type=int, default=None, help="torch and OpenCV threads per process")

@@ -59,3 +59,25 @@ def test_nfl_later_uses_cross_entropy_for_first_click_examples_and_the_focal_los
     assert not torch.allclose(ce, nfl)  # so the mix is no accident
     with pytest.raises(ValueError, match="error-click rounds"):
         pixel_loss("nfl-later", logits, target)
+
+
+def test_touch_weights_scale_each_pixels_cross_entropy():
+    logits, target = _batch()
+    ones = torch.ones(target.shape)
+    assert torch.allclose(pixel_loss("ce", logits, target, weight=ones), F.cross_entropy(logits, target,
+                                                                                        ignore_index=IGNORE))
+    x = logits.clone().requires_grad_()
+    weight = ones.clone()
+    weight[0, 5, 5] = 11.0  # a pixel on the line where two objects meet
+    pixel_loss("ce", x, target, weight=weight).backward()
+    plain = logits.clone().requires_grad_()
+    pixel_loss("ce", plain, target).backward()
+    assert torch.allclose(x.grad[0, :, 5, 5], 11 * plain.grad[0, :, 5, 5])
+    assert torch.allclose(x.grad[1], plain.grad[1])
+    with pytest.raises(ValueError, match="pixel weights"):
+        pixel_loss("nfl", logits, target, weight=weight)
+
+
+def test_touch_weight_goes_with_cross_entropy_only(tmp_path):
+    with pytest.raises(ValueError, match="touch_weight"):
+        train(None, [], tmp_path / "run", TrainSettings(loss="nfl", touch_weight=10.0))

@@ -8,11 +8,12 @@ import torch
 from safetensors.torch import load_file
 from skimage.draw import disk
 
+from napari_cag.clicks import Click
 from napari_cag.model import ModelConfig, load_model
 from napari_cag.structure import compute_structure
 from napari_cag.training.cache import build_cache, is_validation, load_cache
 from napari_cag.training.loop import TrainSettings, train
-from napari_cag.training.sampler import TrainingSampler
+from napari_cag.training.sampler import TOUCH_BAND, TrainingSampler
 from napari_cag.training.validation import make_validator
 
 CONFIG = ModelConfig(width=8, input_size=64, min_window=20)
@@ -230,3 +231,44 @@ def test_staged_fcn8s_schedule_starts_each_stage_from_the_last(tmp_path):
     assert torch.equal(a.block1[0].weight, b.block1[0].weight)  # lr 0: nothing moved from the 32s weights
     with pytest.raises(ValueError, match="not compact"):
         train(ModelConfig(input_size=64), items, tmp_path / "bad", settings, init=w32)
+
+
+def touching_nuclei(folder):
+    """A cached micrograph with two nuclei side by side (ids 1 and 2) and a lone one (id 3)."""
+    image = np.full((48, 48, 3), 30, np.uint8)
+    objects = np.zeros((48, 48), np.int32)
+    objects[8:24, 6:18], objects[8:24, 18:30] = 1, 2
+    objects[34:44, 34:44] = 3
+    image[objects > 0] = 200
+    (item,) = load_cache(build_cache([("touch/0", image, objects, None, True)], folder, CONFIG))
+    return item, objects
+
+
+def test_touching_band_lies_where_two_objects_meet(tmp_path):
+    """The band of nucleus 1 is the few columns on either side of the line it shares with 2, follows
+    the input's flips, and the lone nucleus has none."""
+    item, objects = touching_nuclei(tmp_path)
+    sampler = TrainingSampler([item], CONFIG, np.random.default_rng(0), augment=False)
+    ex = dataclasses.replace(sampler.draw(), object_id=1, gt=objects == 1, window=None, flips=(False, False),
+                             drop=None)
+    ex.clicks = ex.clicks[:1] if ex.gt[ex.clicks[0].pixel] else [Click(15, 11, True)]
+    band = sampler.touching(ex)
+    assert band.shape == (64, 64) and band.any()
+    rows, cols = sampler.window_for(ex).grid(64)
+    r, c = np.nonzero(band)
+    ids = objects[rows[r], cols[c]]
+    assert set(ids) == {1, 2}
+    assert np.abs(cols[c] + 0.5 - 18).max() <= 2 * TOUCH_BAND * 48 / 64 + 1  # beside the shared edge
+    flipped = sampler.touching(dataclasses.replace(ex, flips=(True, False, True)))
+    np.testing.assert_array_equal(flipped, np.rot90(band, 1))
+    lone = dataclasses.replace(ex, object_id=3, gt=objects == 3, clicks=[Click(38, 38, True)])
+    assert not sampler.touching(lone).any()
+
+
+def test_training_with_touch_weights_runs_and_resumes(tmp_path):
+    item, _ = touching_nuclei(tmp_path / "cache")
+    settings = dataclasses.replace(SETTINGS, steps=2, touch_weight=10.0)
+    train(CONFIG, [item], tmp_path / "run", settings)
+    assert saved_step(tmp_path / "run") == 2
+    train(CONFIG, [item], tmp_path / "run", dataclasses.replace(settings, steps=3), resume=True)
+    assert saved_step(tmp_path / "run") == 3

@@ -64,6 +64,7 @@ class TrainSettings:
                                    # validation and at the end (0: keep the running averages)
     time_limit: float | None = None  # seconds: train for this long (steps then fixed after the probe)
     loss: str = "ce"             # one of `napari_cag.training.loss.LOSSES` (cross-entropy, focal, or focal after errors)
+    touch_weight: float = 0.0    # extra cross-entropy weight where the object meets another (`TrainingSampler.touching`)
 
 
 PROBE_STEPS = 10  # steps timed before a time-limited run fixes its length
@@ -188,15 +189,20 @@ def recalibrate_statistics(net, sampler: TrainingSampler, batches: int, rng, set
         m.momentum = momentum
 
 
-def _shard(net, sampler, rng, settings, config, device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """One shard of the batch, its iterative rounds run: ``(x, y, corrected)``, the last marking the
-    examples that had error-click rounds."""
+def _shard(net, sampler, rng, settings, config, device):
+    """One shard of the batch, its iterative rounds run: ``(x, y, corrected, weight)``, `corrected`
+    marking the examples that had error-click rounds, `weight` the pixel weights of the loss (None
+    without ``settings.touch_weight``)."""
     examples, rounds = _draw(sampler, rng, settings.batch_size // settings.shards, settings, config)
     _forward_iterative(net, sampler, examples, rounds, device)
     batch = [sampler.inputs(ex) for ex in examples]
+    weight = None
+    if settings.touch_weight:
+        band = np.stack([sampler.touching(ex) for ex in examples])
+        weight = torch.from_numpy(1 + settings.touch_weight * band.astype(np.float32)).to(device)
     return (torch.from_numpy(np.stack([b[0] for b in batch])).to(device),
             torch.from_numpy(np.stack([b[1] for b in batch])).to(device),
-            torch.tensor([r > 0 for r in rounds], device=device))
+            torch.tensor([r > 0 for r in rounds], device=device), weight)
 
 
 def train(
@@ -259,6 +265,8 @@ def train(
     """
     if settings.loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {settings.loss!r}")
+    if settings.touch_weight and settings.loss != "ce":
+        raise ValueError(f"touch_weight weights cross-entropy; it cannot go with the loss {settings.loss!r}")
     run = Path(run)
     rank, world = _world()
     if world > 1 and settings.shards != world:
@@ -333,9 +341,9 @@ def train(
             # every shard is drawn before any is trained on, so that all see the step's statistics
             shards = [_shard(net, samplers[r], rngs[r], settings, config, device) for r in mine]
             shard_losses = []
-            for r, (x, y, corrected) in zip(mine, shards):
+            for r, (x, y, corrected, weight) in zip(mine, shards):
                 with _frozen_statistics(net, r > 0):
-                    loss = pixel_loss(settings.loss, model(x), y, corrected)
+                    loss = pixel_loss(settings.loss, model(x), y, corrected, weight)
                 (loss / len(mine)).backward()
                 shard_losses.append(loss.detach())
             loss = torch.stack(shard_losses).mean()

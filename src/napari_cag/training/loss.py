@@ -55,14 +55,22 @@ def normalized_focal_loss(logits: torch.Tensor, target: torch.Tensor, gamma: flo
 
 
 def pixel_loss(name: str, logits: torch.Tensor, target: torch.Tensor,
-               corrected: torch.Tensor | None = None) -> torch.Tensor:
+               corrected: torch.Tensor | None = None, weight: torch.Tensor | None = None) -> torch.Tensor:
     """The training loss `name` (one of `LOSSES`) of a batch.
 
     `corrected` marks, for ``"nfl-later"``, the examples that had error-click
-    rounds ((B,) bool); the others get cross-entropy.
+    rounds ((B,) bool); the others get cross-entropy. `weight` ((B, H, W)),
+    for ``"ce"`` only, scales each pixel's cross-entropy (the touching-object
+    band of `TrainingSampler.touching`); the sum is divided by the number of
+    counted pixels, so a weight of 1 everywhere is plain cross-entropy.
     """
+    if weight is not None and name != "ce":
+        raise ValueError(f"pixel weights are for the loss 'ce', not {name!r}")
     if name == "ce":
-        return F.cross_entropy(logits, target, ignore_index=IGNORE)
+        if weight is None:
+            return F.cross_entropy(logits, target, ignore_index=IGNORE)
+        per_pixel = F.cross_entropy(logits, target, ignore_index=IGNORE, reduction="none")
+        return (per_pixel * weight).sum() / (target != IGNORE).sum().clamp_min(1)
     if name == "nfl":
         return normalized_focal_loss(logits, target)
     if name == "nfl-later":

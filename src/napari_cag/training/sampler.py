@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import ndimage
 
 from ..clicks import Click
 from ..image import mask_box
@@ -43,6 +44,7 @@ SEARCH_EXPAND = (1.1, 8.0) # search windows: this x the object's extent, log-uni
 INSIDE_EXPAND = 0.5        # ... and down to this x (windows inside the object) while above `min_window`
 CLICK_MARGIN = 110         # px around the object where training clicks are drawn (D_OUT1 + NEG_BAND + 10)
 P_ZOOM = 0.5               # after a search window, zoom on the network's answer as at inference
+TOUCH_BAND = 2             # px of the network's input on each side of where the object meets another
 
 
 @dataclass
@@ -213,6 +215,23 @@ class TrainingSampler:
         if self.augment:
             jitter_image(x, self.rng, item.microscopy)
         return np.ascontiguousarray(transform(x, ex.flips)), np.ascontiguousarray(transform(target, ex.flips))
+
+    def touching(self, ex: Example) -> np.ndarray:
+        """``(S, S)`` bool, aligned with `inputs`' target: where the object meets another one.
+
+        The pixels of other objects within `TOUCH_BAND` input pixels of the object, and the object's own
+        pixels as close to another object: the line that separates touching nuclei, a few pixels of a
+        160² view that cross-entropy barely notices, and where a first mask spills into the neighbour.
+        """
+        rows, cols = self.window_for(ex).grid(self.config.input_size)
+        h, w = ex.gt.shape
+        r_in, c_in = (rows >= 0) & (rows < h), (cols >= 0) & (cols < w)
+        ids = np.zeros((rows.size, cols.size), dtype=ex.item.objects.dtype)
+        ids[np.ix_(r_in, c_in)] = ex.item.objects[np.ix_(rows[r_in], cols[c_in])]
+        mine, others = ids == ex.object_id, (ids != ex.object_id) & (ids != 0)
+        disk = ndimage.iterate_structure(ndimage.generate_binary_structure(2, 1), TOUCH_BAND)
+        band = (others & ndimage.binary_dilation(mine, disk)) | (mine & ndimage.binary_dilation(others, disk))
+        return np.ascontiguousarray(transform(band, ex.flips))
 
 
 def _by_set(images: list[CachedImage]) -> list[list[CachedImage]]:
