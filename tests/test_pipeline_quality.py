@@ -10,6 +10,7 @@ from napari_cag.domain import image_domain
 from napari_cag.metrics import iou
 from napari_cag.predictor import three_channels
 from napari_cag.image import normalize_image
+from napari_cag.refine.clicks import SHAVE
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +49,10 @@ def test_a_negative_click_just_outside_a_nucleus_keeps_it(nuclei):
         y, x = spots[np.argmax(leak[ring])]
         after = session.add_click(y, x, positive=False)
         assert not after[y, x]
-        kept.append((after & nucleus).sum() / max((before & nucleus).sum(), 1))
-    # measured: 24 of 25 keep >= 95 % of what the mask held of the nucleus (the other keeps 4 %)
+        # the network may tighten the mask's rim (`keep_unclaimed`'s SHAVE), not drop the nucleus
+        inner = before & nucleus & (ndi.distance_transform_edt(before) > SHAVE)
+        kept.append((after & inner).sum() / max(inner.sum(), 1))
+    # measured: 24 of 25 keep >= 95 % of what the mask held of the nucleus inside its rim
     assert np.mean(np.array(kept) >= 0.95) >= 0.9
 
 

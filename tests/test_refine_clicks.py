@@ -1,4 +1,5 @@
 import numpy as np
+from scipy import ndimage as ndi
 from skimage.draw import disk
 
 from pathlib import Path
@@ -7,6 +8,7 @@ from napari_cag import Click, Session, compute_structure
 from napari_cag.data import nuclei_2d
 from napari_cag.predictor import three_channels
 from napari_cag.refine import respect_clicks
+from napari_cag.refine.clicks import SHAVE
 
 TINY_WEIGHTS = Path(__file__).parent / "data" / "tiny_discs.safetensors"
 
@@ -78,8 +80,40 @@ def test_a_negative_click_on_a_leak_gives_back_the_object_the_network_dropped():
     clicks = [Click(60, 55), Click(60, 115, positive=False)]
     dropped = np.where(left[:, ::-1] & ~left, 0.9, 0.05).astype(np.float32)  # the network lost the object
     out = keep_unclaimed(dropped, previous, clicks, three_channels(image[..., None])) > 0.5
-    assert out[left].all() and not out[right & ~(dropped > 0.5)].any()
+    inner = left & (ndi.distance_transform_edt(previous) > SHAVE)  # all but the rim the network may tighten
+    assert out[inner].all() and not out[right & ~(dropped > 0.5)].any()
+    out = keep_unclaimed(dropped, previous, clicks, three_channels(image[..., None]), shave=0) > 0.5
+    assert out[left].all()
     # a positive newest click, or nothing dropped: untouched
     assert keep_unclaimed(dropped, previous, clicks[:1], three_channels(image[..., None])) is dropped
     kept = np.where(left, 0.9, 0.05).astype(np.float32)
     assert keep_unclaimed(kept, previous, clicks, three_channels(image[..., None])) is kept
+
+
+def test_a_negative_click_on_the_rim_lets_the_network_tighten_the_whole_edge():
+    """A mask a pixel too wide, a negative click on that rim, and the network's answer a pixel tighter
+    everywhere: the tighter edge stands (clicking pixel by pixel around the rim helps no one), while
+    the object's inside, had the network dropped it too, is given back."""
+    from napari_cag.refine import keep_unclaimed
+
+    image = np.full((64, 64), 0.2, np.float32)
+    tight = np.zeros((64, 64), bool)
+    tight[disk((32, 32), 8)] = True
+    image[tight] = 0.8
+    previous = ndi.binary_dilation(tight)  # one pixel of rim all around
+    clicks = [Click(32, 32), Click(32, 40, positive=False)]
+    rgb = three_channels(image[..., None])
+    answer = np.where(tight, 0.9, 0.05).astype(np.float32)
+    assert np.array_equal(keep_unclaimed(answer, previous, clicks, rgb) > 0.5, tight)
+    given_back = keep_unclaimed(answer, previous, clicks, rgb, shave=0) > 0.5
+    assert (given_back & ~tight).sum() > 20  # without the allowance, the rim comes back but at the click
+    hollow = np.where(tight & ~disk_mask(32, 32, 4), 0.9, 0.05).astype(np.float32)  # the centre dropped
+    assert (keep_unclaimed(hollow, previous, clicks, rgb) > 0.5)[disk_mask(32, 32, 4)].all()
+
+
+def disk_mask(r, c, radius, shape=(64, 64)):
+    from skimage.draw import disk
+
+    out = np.zeros(shape, bool)
+    out[disk((r, c), radius)] = True
+    return out

@@ -25,12 +25,11 @@ def protocol(session, gt, clicks):
 def test_nuclei_are_segmented_in_a_few_clicks():
     image, truth = nuclei_2d()
     session = Session(image)
-    ids = np.random.default_rng(0).choice(np.unique(truth[truth > 0]), 10, replace=False)
     ious = []
-    for k in ids:
+    for k in np.unique(truth[truth > 0])[:40]:  # ten nuclei made a floor at 0.70 that moved by 0.01 per change
         session.reset()
         ious.append(protocol(session, truth == k, 3))
-    assert np.mean(ious) > 0.7, ious
+    assert np.mean(ious) > 0.75, ious  # measured 0.768 (2026-12-05)
 
 
 def test_coins_on_a_natural_grayscale_image():

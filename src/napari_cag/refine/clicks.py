@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+from scipy import ndimage as ndi
 from skimage.filters import sobel
 from skimage.segmentation import watershed
 
@@ -31,6 +32,7 @@ from ..structure import ImageStructure
 __all__ = ["respect_clicks", "keep_unclaimed"]
 
 INSIDE, OUTSIDE = 0.75, 0.25  # probabilities given to pixels a click puts in or out
+SHAVE = 1.5  # px: how far inside the previous mask's edge the network may move it without being overruled
 
 
 def respect_clicks(
@@ -75,7 +77,7 @@ def respect_clicks(
 
 
 def keep_unclaimed(prob: np.ndarray, previous: np.ndarray | None, clicks: Sequence[Click], image: np.ndarray,
-                   margin: int = 8) -> np.ndarray:
+                   margin: int = 8, shave: float = SHAVE) -> np.ndarray:
     """After a negative click, give back what the network dropped that the click does not claim.
 
     A negative click just outside an object, or on a leak into a neighbour,
@@ -83,7 +85,10 @@ def keep_unclaimed(prob: np.ndarray, previous: np.ndarray | None, clicks: Sequen
     answers it by dropping most of the object. The previous mask (plus the
     click) is split along image edges between the clicks, as in
     `respect_clicks`; the previous mask's pixels that fall to a positive
-    click stay in the mask.
+    click stay in the mask, except within `shave` px of its edge: a negative
+    click on the thin rim of a mask drawn a pixel too wide asks for a tighter
+    edge, which the network may draw everywhere, not only at the click (where
+    the network dropped the object, it comes back that much thinner).
 
     Parameters
     ----------
@@ -95,6 +100,11 @@ def keep_unclaimed(prob: np.ndarray, previous: np.ndarray | None, clicks: Sequen
         All clicks, the newest last.
     image : (H, W, C) float ndarray
         The normalized image.
+    margin : int
+        Pixels around the mask's bounding box in which the edges are computed.
+    shave : float
+        Pixels of the previous mask this close to its edge (Euclidean) that the network dropped stay
+        dropped; 0 gives back everything that falls to a positive click.
 
     Returns
     -------
@@ -116,6 +126,8 @@ def keep_unclaimed(prob: np.ndarray, previous: np.ndarray | None, clicks: Sequen
         return prob
     flooded, crop = _split(region, markers, image, margin)
     back = dropped[crop] & (flooded == 1)
+    if shave > 0:
+        back &= ndi.distance_transform_edt(previous[crop]) > shave  # the image border is no edge
     if not back.any():
         return prob
     prob = prob.copy()
