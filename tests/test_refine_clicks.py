@@ -112,8 +112,6 @@ def test_a_negative_click_on_the_rim_lets_the_network_tighten_the_whole_edge():
 
 
 def disk_mask(r, c, radius, shape=(64, 64)):
-    from skimage.draw import disk
-
     out = np.zeros(shape, bool)
     out[disk((r, c), radius)] = True
     return out

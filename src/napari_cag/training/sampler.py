@@ -201,17 +201,9 @@ class TrainingSampler:
             for i, name in enumerate(maps):
                 if name.endswith(("_" + ex.drop, "_" + ex.drop + "_scaled")):
                     x[3 + i] = 1.0  # the no-click value, 255 / 255
-        rows, cols = window.grid(cfg.input_size)
-        target = np.full((rows.size, cols.size), 255, dtype=np.int64)
-        h, w = ex.gt.shape
-        r_in, c_in = (rows >= 0) & (rows < h), (cols >= 0) & (cols < w)
-        sub = np.ix_(rows[r_in], cols[c_in])
-        inner = ex.gt[sub].astype(np.int64)
+        target = self._on_grid(ex, ex.gt).astype(np.int64)  # past the border is background, not unknown
         if item.ignore is not None:
-            inner[item.ignore[sub]] = 255
-        target[np.ix_(r_in, c_in)] = inner
-        target[~r_in] = 0  # past the border is background, not unknown
-        target[:, ~c_in] = 0
+            target[self._on_grid(ex, item.ignore)] = 255
         if self.augment:
             jitter_image(x, self.rng, item.microscopy)
         return np.ascontiguousarray(transform(x, ex.flips)), np.ascontiguousarray(transform(target, ex.flips))
@@ -223,15 +215,21 @@ class TrainingSampler:
         pixels as close to another object: the line that separates touching nuclei, a few pixels of a
         160² view that cross-entropy barely notices, and where a first mask spills into the neighbour.
         """
-        rows, cols = self.window_for(ex).grid(self.config.input_size)
-        h, w = ex.gt.shape
-        r_in, c_in = (rows >= 0) & (rows < h), (cols >= 0) & (cols < w)
-        ids = np.zeros((rows.size, cols.size), dtype=ex.item.objects.dtype)
-        ids[np.ix_(r_in, c_in)] = ex.item.objects[np.ix_(rows[r_in], cols[c_in])]
+        ids = self._on_grid(ex, ex.item.objects)
         mine, others = ids == ex.object_id, (ids != ex.object_id) & (ids != 0)
         disk = ndimage.iterate_structure(ndimage.generate_binary_structure(2, 1), TOUCH_BAND)
         band = (others & ndimage.binary_dilation(mine, disk)) | (mine & ndimage.binary_dilation(others, disk))
         return np.ascontiguousarray(transform(band, ex.flips))
+
+
+    def _on_grid(self, ex: Example, a: np.ndarray) -> np.ndarray:
+        """An image-sized array sampled at the ``(S, S)`` points of the example's window, 0 past the border."""
+        rows, cols = self.window_for(ex).grid(self.config.input_size)
+        h, w = a.shape[:2]
+        r_in, c_in = (rows >= 0) & (rows < h), (cols >= 0) & (cols < w)
+        out = np.zeros((rows.size, cols.size), dtype=a.dtype)
+        out[np.ix_(r_in, c_in)] = a[np.ix_(rows[r_in], cols[c_in])]
+        return out
 
 
 def _by_set(images: list[CachedImage]) -> list[list[CachedImage]]:
