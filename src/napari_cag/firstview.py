@@ -16,6 +16,12 @@ small to frame, a nucleus of a few pixels) is kept, else the whole image's
 answer. A zoom on the kept
 answer follows (`Predictor`), as after every first view.
 
+A model that carries a view selector (``ModelConfig.view_selector``, the
+shipped ``microscopy`` one) replaces the rule: every view down to 24 px is
+run and zoomed on, and a scorer fitted to the network on training images
+keeps one (`napari_cag.viewselect`). The rule's choice is one of the
+scorer's inputs.
+
 The views are run smallest first, and the search stops once a larger view
 can only frame the object worse (`search_done`): when it is framed at
 ``1 / zoom_expand`` of the side or less, or is too small to draw. That holds
@@ -43,7 +49,8 @@ from scipy import ndimage as ndi
 
 from .clicks import Click
 
-__all__ = ["candidate_windows", "frames", "inner_borders", "object_extent", "search_done", "MIN_EXTENT"]
+__all__ = ["candidate_windows", "frames", "framing_choice", "inner_borders", "object_extent", "search_done",
+           "searched", "MIN_EXTENT"]
 
 MIN_EXTENT = 0.2  # smallest object extent, as a share of the window side, that a view can draw
 
@@ -122,3 +129,27 @@ def inner_borders(window, shape: Sequence[int]) -> tuple[bool, bool, bool, bool]
     """Which of a window's borders (top, bottom, left, right) lie inside the image."""
     h, w = shape[:2]
     return (window.y0 > 0, window.y0 + window.side < h, window.x0 > 0, window.x0 + window.side < w)
+
+
+def framing_choice(seen: dict[int, tuple[float, bool]], sides: Sequence[int], zoom_expand: float) -> int:
+    """The rule's view among those looked at (index -> `object_extent`'s answer).
+
+    The framing view closest to ``1 / zoom_expand`` of its side; without one,
+    the smallest view that shows the object whole; else 0, the whole image.
+    """
+    framed = {i: abs(np.log(e * zoom_expand)) for i, (e, w) in seen.items() if frames(e, w)}
+    if framed:
+        return min(framed, key=framed.get)
+    shown = [i for i, (e, w) in seen.items() if w and e > 0]
+    return min(shown, key=lambda i: sides[i]) if shown else 0
+
+
+def searched(answers: Sequence[tuple[float, bool]], zoom_expand: float, among: Sequence[int]) -> dict:
+    """The views of `among` (indices of `answers`, largest view first) that the smallest-first search
+    looks at before `search_done`, with their answers."""
+    seen = {}
+    for i in reversed(among):
+        seen[i] = answers[i]
+        if search_done(*answers[i], zoom_expand):
+            break
+    return seen

@@ -27,10 +27,11 @@ from .guidance import MAX_VALUE, estimate_scale, guidance_maps
 from .image import mask_box
 from .model import ModelConfig, load_model
 from .domain import check_refine, image_domain, resolve_refine
-from .firstview import candidate_windows, frames, inner_borders, object_extent, search_done
+from .firstview import candidate_windows, framing_choice, inner_borders, object_extent, search_done, searched
 from .refine import RefineSettings, graph_cut, keep_unclaimed, respect_clicks
 from .refine.clicks import INSIDE, OUTSIDE
 from .structure import ImageStructure
+from .viewselect import SMALLEST_VIEW, ViewAnswer, score_views, view_features
 
 __all__ = ["Window", "DEFAULT_WEIGHTS", "SHIPPED", "choose_window", "network_input", "object_probability",
            "Predictor", "select_device", "three_channels"]
@@ -335,17 +336,25 @@ class Predictor:
                 window = choose_window(image.shape, clicks, previous_mask, self.config)
                 prob, maps = self._pass(image, structure, clicks, previous_mask, [window])[0]
         settings = resolve_refine(domain if refine == "auto" else refine, image)
+        return self.finish(prob, image, structure, clicks, settings, previous_mask if keep_previous else None), maps
+
+    def finish(self, prob, image, structure, clicks, settings, previous_mask=None):
+        """The network's full-resolution probability after the refinement (`settings`, None for none),
+        the click correction against `previous_mask` (this object's last answer) and `respect_clicks`."""
+        clicks = as_clicks(clicks)
         if settings is not None:
             prob = with_mask(prob, graph_cut(prob, image, clicks, settings))
-            if keep_previous:
+            if previous_mask is not None:
                 prob = keep_unclaimed(prob, previous_mask, clicks, image)
         if self.respect_clicks:
             prob = respect_clicks(prob, clicks, image, structure)
-        return prob, maps
+        return prob
 
     def _first_view(self, image, structure, clicks, first):
         """A first click: the best-framed of several views, smallest first (`napari_cag.firstview`), then
-        a zoom on it."""
+        a zoom on it; with a view selector, every view's zoomed answer, scored (`napari_cag.viewselect`)."""
+        if self.config.view_selector is not None:
+            return self._selected_view(image, structure, clicks, first)
         windows = candidate_windows(image.shape, first, self.config.min_window)
         size, expand = self.config.input_size, self.config.zoom_expand
         results, seen = {}, {}
@@ -353,24 +362,58 @@ class Predictor:
         def look(i):
             window = windows[i]
             results[i] = self._pass(image, structure, clicks, None, [window], paste=False)[0]
-            row = int((first.pixel[0] - window.y0) * size / window.side)
-            col = int((first.pixel[1] - window.x0) * size / window.side)
-            seen[i] = object_extent(results[i][0].cpu().numpy(), row, col, inner_borders(window, image.shape))
+            seen[i] = object_extent(results[i][0].cpu().numpy(), *self._click_in(first, window),
+                                    inner_borders(window, image.shape))
             return seen[i]
 
         for i in reversed(range(len(windows))):
             if search_done(*look(i), expand):
                 break
-        framed = {i: abs(np.log(e * expand)) for i, (e, w) in seen.items() if frames(e, w)}
-        if framed:
-            best = min(framed, key=framed.get)
-        else:  # none frames it: the closest view that shows it whole, else the whole image
-            shown = [i for i, (e, w) in seen.items() if w and e > 0]
-            best = min(shown, key=lambda i: windows[i].side) if shown else 0
-            if best not in results:
-                look(best)
+        best = framing_choice(seen, [w.side for w in windows], expand)
+        if best not in results:
+            look(best)
         window, (small, maps) = windows[best], results[best]
         return self._zoom(image, structure, clicks, paste_back(small, window, image.shape), maps, window)
+
+    def _click_in(self, click, window):
+        """A click in a window's input pixels."""
+        size = self.config.input_size
+        return int((click.pixel[0] - window.y0) * size / window.side), int((click.pixel[1] - window.x0) * size / window.side)
+
+    def first_views(self, image, structure, clicks, first):
+        """Every candidate first view down to `SMALLEST_VIEW` px, zoomed on: ``(answers, maps, features)``
+        (`napari_cag.viewselect`; what the selector scores, and what fitting it records)."""
+        config = self.config
+        windows = candidate_windows(image.shape, first, min(SMALLEST_VIEW, config.min_window))
+        passes = self._pass(image, structure, clicks, None, windows, paste=False)
+        answers, maps, zooms = [], [], []
+        for i, (window, (small, view_maps)) in enumerate(zip(windows, passes)):
+            row, col = self._click_in(first, window)
+            extent, whole = object_extent(small.cpu().numpy(), row, col, inner_borders(window, image.shape))
+            coarse = paste_back(small, window, image.shape)
+            answers.append(ViewAnswer(window.side, extent, whole, small.cpu().numpy(), row, col, coarse > 0.5, coarse))
+            maps.append(view_maps)
+            zoom = self._zoom_window(image.shape, clicks, coarse > 0.5, window)
+            if zoom is not None:
+                zooms.append((i, zoom))
+        if zooms:  # the zooms on every view's answer, in one batch
+            looks = self._pass(image, structure, clicks, [answers[i].mask for i, _ in zooms], [z for _, z in zooms])
+            for (i, _), (prob, zoom_maps) in zip(zooms, looks):
+                answers[i].zoomed, maps[i] = prob, zoom_maps
+        seen = [(a.extent, a.whole) for a in answers]
+        sides = [w.side for w in windows]
+        big = [i for i, s in enumerate(sides) if s >= config.min_window]
+        rule = framing_choice(searched(seen, config.zoom_expand, big), sides, config.zoom_expand)
+        rule_all = framing_choice(searched(seen, config.zoom_expand, range(len(windows))), sides, config.zoom_expand)
+        features = view_features(answers, image, rule, rule_all, config.zoom_expand, config.min_window)
+        return answers, maps, features
+
+    def _selected_view(self, image, structure, clicks, first):
+        answers, maps, features = self.first_views(image, structure, clicks, first)
+        scores = score_views(self.config.view_selector, features)
+        found = [i for i, a in enumerate(answers) if a.extent > 0]
+        best = max(found, key=lambda i: scores[i]) if found else 0
+        return answers[best].zoomed, maps[best]
 
     def _whole_view(self, image, structure, clicks, first):
         """The previous first-click policy: the whole image; 4x closer (twice at most) when nothing
@@ -389,15 +432,23 @@ class Predictor:
     def _zoom(self, image, structure, clicks, prob, maps, window):
         """Look again at a first answer that came out at most half its window's size."""
         coarse = prob > 0.5
-        zoom = choose_window(image.shape, clicks, coarse, self.config)
-        if coarse.any() and zoom.side * 2 <= window.side:
+        zoom = self._zoom_window(image.shape, clicks, coarse, window)
+        if zoom is not None:
             prob, maps = self._pass(image, structure, clicks, coarse, [zoom])[0]
         return prob, maps
 
+    def _zoom_window(self, shape, clicks, coarse, window):
+        """The zoom on a first answer (`_zoom`), or None where it came out larger than half its window."""
+        zoom = choose_window(shape, clicks, coarse, self.config)
+        return zoom if coarse.any() and zoom.side * 2 <= window.side else None
+
     def _pass(self, image, structure, clicks, previous_mask, windows, paste=True):
-        """The network on a batch of windows: ``[(prob, maps)]``, pasted back to the image or at input size."""
-        prev = previous_mask if "previous_mask" in self.config.guidance else None
-        inputs = [network_input(image, structure, clicks, prev, w, self.config) for w in windows]
+        """The network on a batch of windows: ``[(prob, maps)]``, pasted back to the image or at input size.
+        `previous_mask` is one mask for every window, or a list of one per window."""
+        masks = previous_mask if isinstance(previous_mask, list) else [previous_mask] * len(windows)
+        if "previous_mask" not in self.config.guidance:
+            masks = [None] * len(windows)
+        inputs = [network_input(image, structure, clicks, m, w, self.config) for m, w in zip(masks, windows)]
         x = torch.from_numpy(np.stack([i[0] for i in inputs])).to(self.device)
         probs = object_probability(self.net(x), self.config)
         return [(paste_back(p, w, image.shape) if paste else p, i[1]) for p, w, i in zip(probs, windows, inputs)]

@@ -66,6 +66,12 @@ class ModelConfig:
         search, zoom, refinement, click correction), not only the final
         threshold. 0 keeps the network's 0.5. Adapting a model keeps its
         bias; calibrate again on the new data if it matters.
+    view_selector : dict or None
+        A first-view selector fitted to this network (`napari_cag.viewselect`):
+        every candidate view is run and the best-scored kept, instead of the
+        framing rule of `napari_cag.firstview`. None keeps the rule.
+        Adapting a model keeps it; training builds a new configuration
+        without one.
     meta : dict
         Free-form provenance: training data, steps, measured accuracy.
     """
@@ -85,6 +91,7 @@ class ModelConfig:
     iterative: bool = True
     auto_zoom: bool = True
     object_bias: float = 0.0
+    view_selector: dict | None = None
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:

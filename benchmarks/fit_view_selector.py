@@ -1,0 +1,154 @@
+"""Fit a model's first-view selector on training images, and write it into the model's configuration.
+
+    python benchmarks/fit_view_selector.py --model microscopy \\
+        --data ../shared/datasets/dsb2018:train.txt --data ../shared/datasets/monuseg \\
+        --data ../shared/datasets/cpm15 --data ../shared/datasets/usiigaci \\
+        --data ../shared/datasets/isbi2012_em --objects 400 \\
+        --records runs/views/train.npz --write src/napari_cag/weights/microscopy.json
+
+Per set, `--objects` seeded objects of the images that training does not hold
+out (`napari_cag.splits`; never an evaluation set) get one click at the point
+farthest from their boundary. Every candidate view's answer goes through the
+full pipeline, refinement included, and its IoU is recorded with the view's
+features (`Predictor.first_views`); `napari_cag.viewselect.fit_selector` then
+fits the scorer. It prints, per set, the first click's mean IoU with the
+framing rule, with the fitted selector and with the best view of each object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+
+def training_objects(spec: str, n: int, seed: int):
+    """Seeded objects of a set's training images (held-out images and evaluation splits left out)."""
+    from napari_cag.cli import _data_spec
+    from napari_cag.datasets import load_dataset
+    from napari_cag.splits import held_out_stems
+
+    root, split = _data_spec(spec)
+    samples = load_dataset(root, split=split)
+    stems = sorted({Path(s.image_path).stem for s in samples})
+    held = set(held_out_stems(root.name, stems))
+    pool = [s for s in samples if Path(s.image_path).stem not in held]
+    pick = np.random.default_rng(seed).permutation(len(pool))[:n]
+    return sorted((pool[i] for i in pick), key=lambda s: (str(s.image_path), s.name))
+
+
+def record(predictor, samples, group: str, clicks: int = 1):
+    """Per object: ``(features, each view's mean IoU over the first `clicks` clicks, group)``.
+
+    Every view's answer is taken as the first click's in turn, and the click
+    protocol (`napari_cag.simulate.next_click`) goes on from it through the
+    full pipeline, so a view is scored by where it leads, not only by where it
+    starts.
+    """
+    from tqdm import tqdm
+
+    from napari_cag.metrics import iou
+    from napari_cag.session import Session
+    from napari_cag.simulate import next_click
+
+    state = {}
+
+    def first_view(image, structure, clicks_, first):
+        if "views" not in state:
+            state["views"] = predictor.first_views(image, structure, clicks_, first)
+        answers, maps, _ = state["views"]
+        return answers[state["forced"]].zoomed, maps[state["forced"]]
+
+    predictor._first_view = first_view
+    examples, current = [], None
+    for sample in tqdm(samples, desc=group, unit="object"):
+        if sample.image_path != current:
+            session, current = Session(sample.image, model=predictor), sample.image_path
+        loaded = sample.load()
+        gt, ignore = loaded.mask, loaded.ignore
+        state.clear()
+        state["forced"], scores, n_views = 0, [], 1
+        while state["forced"] < n_views:
+            session.reset()
+            ious = []
+            for _ in range(clicks):
+                click = next_click(session.mask, gt, ignore)
+                if click is None:
+                    ious.append(ious[-1] if ious else 1.0)
+                    continue
+                ious.append(iou(session.add_click(click.y, click.x, click.positive), gt, ignore))
+            if "views" not in state:  # the image was not taken for microscopy: no search
+                break
+            n_views = len(state["views"][0])
+            scores.append(float(np.mean(ious)))
+            state["forced"] += 1
+        if "views" in state:
+            examples.append((state["views"][2], np.asarray(scores, np.float32), group))
+    return examples
+
+
+def report(examples, selector) -> dict:
+    from napari_cag.viewselect import FEATURES, score_views
+
+    rule, out = FEATURES.index("rule_choice"), {}
+    for group in sorted({g for _, _, g in examples}):
+        rows = [(y[int(f[:, rule].argmax())], y[int(score_views(selector, f).argmax())], y.max())
+                for f, y, g in examples if g == group]
+        a = np.array(rows)
+        out[group] = {"objects": len(a), "rule": round(float(a[:, 0].mean()), 4),
+                      "selector": round(float(a[:, 1].mean()), 4), "best_view": round(float(a[:, 2].mean()), 4)}
+        print(f"{group}: {len(a)} objects, first-click IoU: rule {a[:, 0].mean():.3f}, "
+              f"selector {a[:, 1].mean():.3f}, best view {a[:, 2].mean():.3f}")
+    return out
+
+
+def main() -> None:
+    from napari_cag.predictor import Predictor
+    from napari_cag.viewselect import fit_selector
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="microscopy", help="a shipped model's name or a weights file")
+    parser.add_argument("--data", action="append", required=True, help="a training set, PATH[:split]")
+    parser.add_argument("--objects", type=int, default=400, help="seeded objects per set")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--hidden", type=int, default=16)
+    parser.add_argument("--clicks", type=int, default=1,
+                        help="score each view by the mean IoU over this many clicks of the protocol from it")
+    parser.add_argument("--records", action="append", default=[],
+                        help=".npz of recorded views: all reused when they exist (repeatable, to fit on the "
+                             "records of several runs), else the one given is written")
+    parser.add_argument("--record-only", action="store_true", help="record the views, do not fit")
+    parser.add_argument("--write", help="a model's JSON configuration to put the selector into")
+    args = parser.parse_args()
+
+    if args.records and all(Path(r).is_file() for r in args.records):
+        examples = [tuple(e) for r in args.records for e in np.load(r, allow_pickle=True)["examples"]]
+    else:
+        if len(args.records) > 1:
+            raise SystemExit("error: of several --records, every file must exist")
+        predictor = Predictor(args.model, first_view="search")
+        predictor.update_config(view_selector=None)
+        examples = []
+        for spec in args.data:
+            group = Path(spec.split(":")[0]).name
+            examples += record(predictor, training_objects(spec, args.objects, args.seed), group, args.clicks)
+        if args.records:
+            Path(args.records[0]).parent.mkdir(parents=True, exist_ok=True)
+            np.savez(args.records[0], examples=np.array(examples, dtype=object))
+    if args.record_only:
+        return
+    selector = fit_selector(examples, hidden=args.hidden, seed=args.seed)
+    figures = report(examples, selector)
+    if args.write:
+        config = json.loads(Path(args.write).read_text())
+        config["view_selector"] = {**selector, "fitted_on": figures,
+                                   "command": "python benchmarks/fit_view_selector.py " + " ".join(
+                                       f"--data {d}" for d in args.data) + f" --objects {args.objects} --clicks {args.clicks}"}
+        Path(args.write).write_text(json.dumps(config, indent=2) + "\n")
+        print(f"wrote the selector into {args.write}")
+
+
+if __name__ == "__main__":
+    main()
