@@ -1,24 +1,34 @@
 """Fit a model's first-view selector on training images, and write it into the model's configuration.
 
-    python benchmarks/fit_view_selector.py --model microscopy \\
-        --data ../shared/datasets/dsb2018:train.txt --data ../shared/datasets/monuseg \\
-        --data ../shared/datasets/cpm15 --data ../shared/datasets/usiigaci \\
-        --data ../shared/datasets/isbi2012_em --objects 400 \\
-        --records runs/views/train.npz --write src/napari_cag/weights/microscopy.json
+    python benchmarks/fit_view_selector.py --data ../shared/datasets/dsb2018:train.txt \\
+        --data ../shared/datasets/isbi2012_em --objects 300 --clicks 3 --records runs/views/a3.npz --record-only
+    python benchmarks/fit_view_selector.py --data ../shared/datasets/usiigaci \\
+        --data ../shared/datasets/monuseg --data ../shared/datasets/cpm15 --objects 120 --clicks 3 \\
+        --records runs/views/b3.npz --record-only
+    python benchmarks/fit_view_selector.py --records runs/views/a3.npz --records runs/views/b3.npz \\
+        --write src/napari_cag/weights/microscopy.json
 
 Per set, `--objects` seeded objects of the images that training does not hold
 out (`napari_cag.splits`; never an evaluation set) get one click at the point
-farthest from their boundary. Every candidate view's answer goes through the
-full pipeline, refinement included, and its IoU is recorded with the view's
-features (`Predictor.first_views`); `napari_cag.viewselect.fit_selector` then
-fits the scorer. It prints, per set, the first click's mean IoU with the
-framing rule, with the fitted selector and with the best view of each object.
+farthest from their boundary. Each candidate view's answer is taken in turn as
+that click's, and the click protocol goes on from it for `--clicks` clicks
+through the full pipeline, refinement included; the view's score is the mean
+IoU over those clicks, recorded with its features (`Predictor.first_views`).
+`napari_cag.viewselect.fit_selector` then fits the scorer. It prints, per set,
+that mean IoU with the framing rule's view, with the fitted selector's and with
+the best view of each object (on the objects it was fitted on).
+
+Recording is the slow part (about 1-5 s an object with ``--clicks 3``): record
+sets in separate processes with ``--record-only`` and one ``--records`` file
+each, then fit on them all with one ``--records`` per file.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +99,22 @@ def record(predictor, samples, group: str, clicks: int = 1):
     return examples
 
 
+def save_records(path, examples) -> None:
+    """Recorded views as plain arrays: every view's features and score, and per object its view count
+    and set."""
+    np.savez_compressed(path, features=np.concatenate([f for f, _, _ in examples]),
+                        scores=np.concatenate([y for _, y, _ in examples]),
+                        views=np.array([len(y) for _, y, _ in examples]),
+                        groups=np.array([g for _, _, g in examples]))
+
+
+def load_records(path) -> list:
+    """`save_records`' examples: ``[(features, scores, group)]``."""
+    data = np.load(path)
+    cuts = np.cumsum(data["views"])[:-1]
+    return list(zip(np.split(data["features"], cuts), np.split(data["scores"], cuts), data["groups"].tolist()))
+
+
 def report(examples, selector) -> dict:
     from napari_cag.viewselect import FEATURES, score_views
 
@@ -99,7 +125,7 @@ def report(examples, selector) -> dict:
         a = np.array(rows)
         out[group] = {"objects": len(a), "rule": round(float(a[:, 0].mean()), 4),
                       "selector": round(float(a[:, 1].mean()), 4), "best_view": round(float(a[:, 2].mean()), 4)}
-        print(f"{group}: {len(a)} objects, first-click IoU: rule {a[:, 0].mean():.3f}, "
+        print(f"{group}: {len(a)} objects, mean IoU over the recorded clicks: rule {a[:, 0].mean():.3f}, "
               f"selector {a[:, 1].mean():.3f}, best view {a[:, 2].mean():.3f}")
     return out
 
@@ -110,7 +136,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="microscopy", help="a shipped model's name or a weights file")
-    parser.add_argument("--data", action="append", required=True, help="a training set, PATH[:split]")
+    parser.add_argument("--data", action="append", default=[], help="a training set to record, PATH[:split]")
     parser.add_argument("--objects", type=int, default=400, help="seeded objects per set")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--hidden", type=int, default=16)
@@ -124,10 +150,12 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.records and all(Path(r).is_file() for r in args.records):
-        examples = [tuple(e) for r in args.records for e in np.load(r, allow_pickle=True)["examples"]]
+        examples = [e for r in args.records for e in load_records(r)]
     else:
         if len(args.records) > 1:
             raise SystemExit("error: of several --records, every file must exist")
+        if not args.data:
+            raise SystemExit("error: nothing to record: give --data, or --records files that exist")
         predictor = Predictor(args.model, first_view="search")
         predictor.update_config(view_selector=None)
         examples = []
@@ -136,7 +164,7 @@ def main() -> None:
             examples += record(predictor, training_objects(spec, args.objects, args.seed), group, args.clicks)
         if args.records:
             Path(args.records[0]).parent.mkdir(parents=True, exist_ok=True)
-            np.savez(args.records[0], examples=np.array(examples, dtype=object))
+            save_records(args.records[0], examples)
     if args.record_only:
         return
     selector = fit_selector(examples, hidden=args.hidden, seed=args.seed)
@@ -144,8 +172,7 @@ def main() -> None:
     if args.write:
         config = json.loads(Path(args.write).read_text())
         config["view_selector"] = {**selector, "fitted_on": figures,
-                                   "command": "python benchmarks/fit_view_selector.py " + " ".join(
-                                       f"--data {d}" for d in args.data) + f" --objects {args.objects} --clicks {args.clicks}"}
+                                   "command": "python benchmarks/fit_view_selector.py " + shlex.join(sys.argv[1:])}
         Path(args.write).write_text(json.dumps(config, indent=2) + "\n")
         print(f"wrote the selector into {args.write}")
 

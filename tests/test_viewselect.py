@@ -92,3 +92,36 @@ def test_the_selector_travels_with_the_saved_model(tmp_path):
     save_model(tmp_path / "m.safetensors", build_model(config), config)
     _, loaded = load_model(tmp_path / "m.safetensors")
     assert loaded.view_selector == _selector("contrast")
+
+
+def test_the_fit_script_writes_a_selector_into_a_models_configuration(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "fit_view_selector.py"
+    rng = np.random.default_rng(1)
+    counts = rng.integers(3, 7, 60)
+    features = rng.normal(size=(counts.sum(), len(FEATURES))).astype(np.float32)
+    scores = rng.uniform(0, 1, counts.sum()).astype(np.float32)
+    np.savez(tmp_path / "records.npz", features=features, scores=scores, views=counts,
+             groups=np.array(["a", "b"] * 30))
+    config = tmp_path / "m.json"
+    config.write_text(json.dumps(ModelConfig(width=8).to_dict()))
+    subprocess.run([sys.executable, str(script), "--records", str(tmp_path / "records.npz"), "--write", str(config)],
+                   check=True, capture_output=True)
+    selector = json.loads(config.read_text())["view_selector"]
+    assert score_views(selector, features[:4]).shape == (4,)
+    assert set(selector["fitted_on"]) == {"a", "b"} and "--records" in selector["command"]
+    ModelConfig.from_dict(json.loads(config.read_text()))  # still a valid configuration
+
+
+def test_first_view_rule_keeps_the_framing_rule_for_a_model_with_a_selector():
+    image, structure, clicks = _nucleus()
+    selecting = dataclasses.replace(CONFIG, view_selector=_selector("smallest"))
+    rule = Predictor((BrightNet(), selecting), device="cpu", refine="none", first_view="rule", respect_clicks=False)
+    plain = Predictor((BrightNet(), CONFIG), device="cpu", refine="none", first_view="search", respect_clicks=False)
+    np.testing.assert_array_equal(rule.predict(image, structure, clicks)[0], plain.predict(image, structure, clicks)[0])
+    with pytest.raises(ValueError, match="'rule'"):
+        Predictor((BrightNet(), CONFIG), device="cpu", first_view="best")

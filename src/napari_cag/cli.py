@@ -207,7 +207,7 @@ def _method_spec(spec: str) -> tuple[str, str, dict]:
         key, eq, value = item.partition("=")
         if key not in ("refine", "first_view") or not eq:
             raise SystemExit(f"error: unknown method option {item!r} in {spec!r}; "
-                             "expected refine=auto|natural|microscopy|none or first_view=auto|search|whole")
+                             "expected refine=auto|natural|microscopy|none or first_view=auto|search|rule|whole")
         options[key] = value
     return name, path, options
 
@@ -389,7 +389,7 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--method", action="append", default=None,
                    help="'default' (the shipped model chosen per image), 'microscopy' or 'natural' (one shipped "
                         "model for every image), 'random-walker', or NAME=PATH.safetensors, optionally followed by "
-                        "',refine=R' and ',first_view=search|whole' (e.g. 'previous,refine=none,first_view=whole'"
+                        "',refine=R' and ',first_view=search|rule|whole' (e.g. 'previous,refine=none,first_view=whole'"
                         " is the pipeline before refinement); repeat to compare")
     e.add_argument("--refine", default="auto", choices=["auto", "natural", "microscopy", "none"],
                    help="full-resolution refinement for every model method (default: by the image's domain)")

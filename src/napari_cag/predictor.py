@@ -194,11 +194,15 @@ class Predictor:
         (`napari_cag.refine.graph_cut`): ``"auto"`` picks the settings of the
         image's domain (`napari_cag.domain.image_domain`), ``"none"`` keeps
         the network's mask.
-    first_view : {"auto", "search", "whole"}
+    first_view : {"auto", "search", "rule", "whole"}
         How a first click is seen (when the model's ``auto_zoom`` is on):
-        ``"search"`` picks the best-framed of several views, run smallest
+        ``"search"`` runs several views and keeps one: with the model's view
+        selector (`napari_cag.viewselect`; the shipped ``microscopy`` model
+        has one) the best-scored of all, else the best-framed, run smallest
         first until a larger one can only frame the object worse
-        (`napari_cag.firstview`); ``"whole"`` is the previous pipeline (the
+        (`napari_cag.firstview`); ``"rule"`` is that framing rule even for a
+        model with a selector (a first click several times cheaper on a
+        large image: docs/RESULTS.md); ``"whole"`` is the previous pipeline (the
         whole image, 4x closer when nothing is found, then a zoom);
         ``"auto"`` searches on microscopy and takes the whole image for a
         photograph (`napari_cag.domain`).
@@ -217,8 +221,8 @@ class Predictor:
         if threads is not None and threads < 1:
             raise ValueError(f"threads must be a positive number or None, got {threads}")
         self.threads = threads
-        if first_view not in ("auto", "search", "whole"):
-            raise ValueError(f"first_view must be 'auto', 'search' or 'whole', got {first_view!r}")
+        if first_view not in ("auto", "search", "rule", "whole"):
+            raise ValueError(f"first_view must be 'auto', 'search', 'rule' or 'whole', got {first_view!r}")
         self.first_view = first_view
         self._models: dict[str, tuple] = {}
         self._overrides: dict = {}  # `update_config`'s changes, for the models of every domain
@@ -330,7 +334,7 @@ class Predictor:
                 policy = self.first_view
                 if policy == "auto":
                     policy = "search" if domain == "microscopy" else "whole"
-                view = self._first_view if policy == "search" else self._whole_view
+                view = self._first_view if policy in ("search", "rule") else self._whole_view
                 prob, maps = view(image, structure, clicks, first)
             else:
                 window = choose_window(image.shape, clicks, previous_mask, self.config)
@@ -353,7 +357,7 @@ class Predictor:
     def _first_view(self, image, structure, clicks, first):
         """A first click: the best-framed of several views, smallest first (`napari_cag.firstview`), then
         a zoom on it; with a view selector, every view's zoomed answer, scored (`napari_cag.viewselect`)."""
-        if self.config.view_selector is not None:
+        if self.config.view_selector is not None and self.first_view != "rule":
             return self._selected_view(image, structure, clicks, first)
         windows = candidate_windows(image.shape, first, self.config.min_window)
         size, expand = self.config.input_size, self.config.zoom_expand
@@ -380,6 +384,7 @@ class Predictor:
         size = self.config.input_size
         return int((click.pixel[0] - window.y0) * size / window.side), int((click.pixel[1] - window.x0) * size / window.side)
 
+    @torch.no_grad()
     def first_views(self, image, structure, clicks, first):
         """Every candidate first view down to `SMALLEST_VIEW` px, zoomed on: ``(answers, maps, features)``
         (`napari_cag.viewselect`; what the selector scores, and what fitting it records)."""

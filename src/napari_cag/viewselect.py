@@ -69,26 +69,65 @@ class ViewAnswer:
     zoomed: np.ndarray
 
 
-def _edge_stats(mask: np.ndarray, grey: np.ndarray) -> tuple[float, float, float]:
+def _box(mask: np.ndarray):
+    """``(r0, r1, c0, c1)``, the rows and columns a mask spans (ends exclusive), or None when empty."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if not rows.size:
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    return rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+
+
+_SOBEL = [(dr, dc, w) for dc, w in ((-1, 1.0), (0, 2.0), (1, 1.0)) for dr in (-1, 1)]
+
+
+def _gradient_at(g: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """`scipy.ndimage.sobel`'s gradient magnitude of `g` at the given pixels only (same border mode)."""
+    padded = np.pad(g, 1, mode="symmetric")  # scipy's "reflect"
+    r, c = rows + 1, cols + 1
+    gy = sum(w * dr * padded[r + dr, c + dc] for dr, dc, w in _SOBEL)
+    gx = sum(w * dr * padded[r + dc, c + dr] for dr, dc, w in _SOBEL)
+    return np.hypot(gy, gx)
+
+
+def _edge_stats(mask: np.ndarray, grey: np.ndarray, box) -> tuple[float, float, float]:
     """Image contrast across a mask's edge (inner vs outer 2-px ring, in units of the local spread),
-    mean gradient on the edge, and the spread inside (same units)."""
-    if not mask.any():
+    mean gradient on the edge, and the spread inside (same units); `box` is `_box(mask)`."""
+    if box is None:
         return 0.0, 0.0, 0.0
-    rows, cols = np.nonzero(mask)
-    r0, c0 = max(rows.min() - 4, 0), max(cols.min() - 4, 0)
-    g, m = grey[r0:rows.max() + 5, c0:cols.max() + 5], mask[r0:rows.max() + 5, c0:cols.max() + 5]
+    r0, r1, c0, c1 = box
+    crop = slice(max(r0 - 4, 0), r1 + 4), slice(max(c0 - 4, 0), c1 + 4)
+    g, m = grey[crop], mask[crop]
     inner = m & ~ndi.binary_erosion(m, iterations=2)
     outer = ndi.binary_dilation(m, iterations=2) & ~m
     edge = ndi.binary_dilation(m) & ~ndi.binary_erosion(m)
     spread = g.std() + 1e-3
     contrast = abs(g[inner].mean() - g[outer].mean()) / spread if inner.any() and outer.any() else 0.0
-    gradient = np.hypot(ndi.sobel(g, 0), ndi.sobel(g, 1))[edge].mean()
+    gradient = _gradient_at(g, *np.nonzero(edge)).mean()
     return float(contrast), float(gradient), float(g[m].std() / spread)
 
 
-def _agreement(a: np.ndarray, b: np.ndarray) -> float:
-    union = (a | b).sum()
-    return float((a & b).sum() / union) if union else 0.0
+def _span(box) -> tuple[slice, slice]:
+    return slice(box[0], box[1]), slice(box[2], box[3])
+
+
+def _mean_inside(values: np.ndarray, mask: np.ndarray, box) -> float:
+    """Mean of `values` on a mask (`box` its `_box`), 0 when empty."""
+    return float(values[_span(box)][mask[_span(box)]].mean()) if box is not None else 0.0
+
+
+def _count(mask: np.ndarray, box) -> int:
+    return int(mask[_span(box)].sum()) if box is not None else 0
+
+
+def _agreement(a: np.ndarray, b: np.ndarray, box_a, box_b) -> float:
+    """IoU of two masks, on the span of their union (`_box` of each)."""
+    if box_a is None or box_b is None:
+        return 0.0
+    crop = (slice(min(box_a[0], box_b[0]), max(box_a[1], box_b[1])),
+            slice(min(box_a[2], box_b[2]), max(box_a[3], box_b[3])))
+    a, b = a[crop], b[crop]
+    return float((a & b).sum() / (a | b).sum())
 
 
 def view_features(answers: list[ViewAnswer], image: np.ndarray, rule: int, rule_all: int,
@@ -107,6 +146,7 @@ def view_features(answers: list[ViewAnswer], image: np.ndarray, rule: int, rule_
     """
     grey = image.mean(axis=2)
     zoomed = [a.zoomed > 0.5 for a in answers]
+    boxes, zoom_boxes = [_box(a.mask) for a in answers], [_box(z) for z in zoomed]
     rows = []
     for i, a in enumerate(answers):
         e = a.extent
@@ -121,15 +161,17 @@ def view_features(answers: list[ViewAnswer], image: np.ndarray, rule: int, rule_
             e, np.log(e + 0.02), float(a.whole), abs(np.log(max(e, 0.02) * zoom_expand)),
             float(a.small[comp].mean()) if comp.any() else 0.0,
             float(np.abs(2 * a.small[ring] - 1).mean()) if ring.any() else 0.0,
-            float(np.abs(2 * a.small - 1).mean()), np.log1p(n), *_edge_stats(a.mask, grey),
-            _agreement(a.mask, answers[larger].mask) if has_larger else 0.0, float(has_larger),
-            _agreement(a.mask, answers[smaller].mask) if has_smaller else 0.0, float(has_smaller),
+            float(np.abs(2 * a.small - 1).mean()), np.log1p(n), *_edge_stats(a.mask, grey, boxes[i]),
+            _agreement(a.mask, answers[larger].mask, boxes[i], boxes[larger]) if has_larger else 0.0,
+            float(has_larger),
+            _agreement(a.mask, answers[smaller].mask, boxes[i], boxes[smaller]) if has_smaller else 0.0,
+            float(has_smaller),
             float(i == 0), float(i == len(answers) - 1), float(a.whole and e >= 0.2),
-            float(i == rule), float(i == rule_all), float(a.side < min_window), *_edge_stats(z, grey),
-            _agreement(z, zoomed[larger]) if has_larger else 0.0,
-            _agreement(z, zoomed[smaller]) if has_smaller else 0.0,
-            float(a.zoomed[z].mean()) if z.any() else 0.0,
-            np.log((z.sum() + 1) / (a.mask.sum() + 1)),
+            float(i == rule), float(i == rule_all), float(a.side < min_window), *_edge_stats(z, grey, zoom_boxes[i]),
+            _agreement(z, zoomed[larger], zoom_boxes[i], zoom_boxes[larger]) if has_larger else 0.0,
+            _agreement(z, zoomed[smaller], zoom_boxes[i], zoom_boxes[smaller]) if has_smaller else 0.0,
+            _mean_inside(a.zoomed, z, zoom_boxes[i]),
+            np.log((_count(z, zoom_boxes[i]) + 1) / (_count(a.mask, boxes[i]) + 1)),
         ])
     return np.asarray(rows, np.float32)
 
