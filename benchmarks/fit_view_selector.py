@@ -36,11 +36,11 @@ import numpy as np
 
 def training_objects(spec: str, n: int, seed: int):
     """Seeded objects of a set's training images (held-out images and evaluation splits left out)."""
-    from napari_cag.cli import _data_spec
+    from napari_cag.cli import _training_spec
     from napari_cag.datasets import load_dataset
     from napari_cag.splits import held_out_stems
 
-    root, split = _data_spec(spec)
+    root, split = _training_spec(spec)
     samples = load_dataset(root, split=split)
     stems = sorted({Path(s.image_path).stem for s in samples})
     held = set(held_out_stems(root.name, stems))
@@ -59,9 +59,8 @@ def record(predictor, samples, group: str, clicks: int = 1):
     """
     from tqdm import tqdm
 
-    from napari_cag.metrics import iou
+    from napari_cag.evaluate import LabelledObject, run_protocol
     from napari_cag.session import Session
-    from napari_cag.simulate import next_click
 
     state = {}
 
@@ -72,26 +71,18 @@ def record(predictor, samples, group: str, clicks: int = 1):
         return answers[state["forced"]].zoomed, maps[state["forced"]]
 
     predictor._first_view = first_view
-    examples, current = [], None
+    examples, session, current = [], None, None
     for sample in tqdm(samples, desc=group, unit="object"):
         if sample.image_path != current:
             session, current = Session(sample.image, model=predictor), sample.image_path
-        loaded = sample.load()
-        gt, ignore = loaded.mask, loaded.ignore
+        loaded = sample.load()  # once, for the protocol's run from every view
+        one = LabelledObject(sample.image_path, loaded.image, loaded.mask.astype(np.uint8), 1, loaded.ignore)
         state.clear()
-        state["forced"], scores, n_views = 0, [], 1
-        while state["forced"] < n_views:
-            session.reset()
-            ious = []
-            for _ in range(clicks):
-                click = next_click(session.mask, gt, ignore)
-                if click is None:
-                    ious.append(ious[-1] if ious else 1.0)
-                    continue
-                ious.append(iou(session.add_click(click.y, click.x, click.positive), gt, ignore))
+        state["forced"], scores = 0, []
+        while "views" not in state or state["forced"] < len(state["views"][0]):
+            ious = run_protocol([one], lambda _: session, max_clicks=clicks)[0].ious
             if "views" not in state:  # the image was not taken for microscopy: no search
                 break
-            n_views = len(state["views"][0])
             scores.append(float(np.mean(ious)))
             state["forced"] += 1
         if "views" in state:

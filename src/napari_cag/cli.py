@@ -22,6 +22,14 @@ def _data_spec(spec: str) -> tuple[Path, str | None]:
     return Path(path), split or None
 
 
+def _training_spec(spec: str) -> tuple[Path, str | None]:
+    """`_data_spec` of a set to train on; an evaluation set or split is an error."""
+    root, split = _data_spec(spec)
+    if root.name.lower() in EVALUATION_SETS or (split and split.startswith(("val", "holdout"))):
+        raise SystemExit(f"error: {spec} is an evaluation set; never train on it")
+    return root, split
+
+
 def _training_images(specs: list[str], max_images: int | None, part: int = 0, parts: int = 1):
     """Yield ``(name, image, objects, ignore, microscopy)`` for the training cache: of every `parts`
     images, the one at `part` (the others are not read)."""
@@ -34,9 +42,7 @@ def _training_images(specs: list[str], max_images: int | None, part: int = 0, pa
 
     index = -1
     for spec in specs:
-        root, split = _data_spec(spec)
-        if root.name.lower() in EVALUATION_SETS or (split and split.startswith(("val", "holdout"))):
-            raise SystemExit(f"error: {spec} is an evaluation set; never train on it")
+        root, split = _training_spec(spec)
         seen, count = set(), 0
         for sample in load_dataset(root, split=split):
             if sample.image_path in seen:

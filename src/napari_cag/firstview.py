@@ -42,14 +42,14 @@ best-framed view often frames a uniform part of a large object (GrabCut:
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from scipy import ndimage as ndi
 
 from .clicks import Click
 
-__all__ = ["candidate_windows", "frames", "framing_choice", "inner_borders", "object_extent", "search_done",
+__all__ = ["candidate_windows", "click_component", "frames", "framing_choice", "inner_borders", "object_extent", "search_done",
            "searched", "MIN_EXTENT"]
 
 MIN_EXTENT = 0.2  # smallest object extent, as a share of the window side, that a view can draw
@@ -97,15 +97,22 @@ def object_extent(prob: np.ndarray, row: int, col: int, inner: tuple[bool, bool,
     whole : bool
         Whether the component stays clear of the inner borders.
     """
-    mask = prob > 0.5
-    if not mask[row, col]:
+    component, _ = click_component(prob, row, col)
+    if not component.any():
         return 0.0, False
-    components, _ = ndi.label(mask)
-    rows, cols = np.nonzero(components == components[row, col])
-    s = mask.shape[0]
+    rows, cols = np.nonzero(component)
+    s = prob.shape[0]
     touches = (rows.min() == 0, rows.max() == s - 1, cols.min() == 0, cols.max() == s - 1)
     extent = max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1) / s
     return extent, not any(t and i for t, i in zip(touches, inner))
+
+
+def click_component(prob: np.ndarray, row: int, col: int) -> tuple[np.ndarray, int]:
+    """The connected component of ``prob > 0.5`` under the click (all False when the click is outside
+    every one), and how many components there are."""
+    mask = prob > 0.5
+    components, n = ndi.label(mask)
+    return (components == components[row, col]) & mask[row, col], n
 
 
 def frames(extent: float, whole: bool) -> bool:
@@ -144,12 +151,12 @@ def framing_choice(seen: dict[int, tuple[float, bool]], sides: Sequence[int], zo
     return min(shown, key=lambda i: sides[i]) if shown else 0
 
 
-def searched(answers: Sequence[tuple[float, bool]], zoom_expand: float, among: Sequence[int]) -> dict:
-    """The views of `among` (indices of `answers`, largest view first) that the smallest-first search
-    looks at before `search_done`, with their answers."""
+def searched(answer: Callable[[int], tuple[float, bool]], zoom_expand: float, among: Sequence[int]) -> dict:
+    """The views of `among` (indices, largest view first) that the smallest-first search looks at before
+    `search_done`, with their answers: ``answer(i)`` is view i's `object_extent`, asked only for those."""
     seen = {}
     for i in reversed(among):
-        seen[i] = answers[i]
-        if search_done(*answers[i], zoom_expand):
+        seen[i] = answer(i)
+        if search_done(*seen[i], zoom_expand):
             break
     return seen

@@ -27,7 +27,7 @@ from .guidance import MAX_VALUE, estimate_scale, guidance_maps
 from .image import mask_box
 from .model import ModelConfig, load_model
 from .domain import check_refine, image_domain, resolve_refine
-from .firstview import candidate_windows, framing_choice, inner_borders, object_extent, search_done, searched
+from .firstview import candidate_windows, framing_choice, inner_borders, object_extent, searched
 from .refine import RefineSettings, graph_cut, keep_unclaimed, respect_clicks
 from .refine.clicks import INSIDE, OUTSIDE
 from .structure import ImageStructure
@@ -340,19 +340,13 @@ class Predictor:
                 window = choose_window(image.shape, clicks, previous_mask, self.config)
                 prob, maps = self._pass(image, structure, clicks, previous_mask, [window])[0]
         settings = resolve_refine(domain if refine == "auto" else refine, image)
-        return self.finish(prob, image, structure, clicks, settings, previous_mask if keep_previous else None), maps
-
-    def finish(self, prob, image, structure, clicks, settings, previous_mask=None):
-        """The network's full-resolution probability after the refinement (`settings`, None for none),
-        the click correction against `previous_mask` (this object's last answer) and `respect_clicks`."""
-        clicks = as_clicks(clicks)
         if settings is not None:
             prob = with_mask(prob, graph_cut(prob, image, clicks, settings))
-            if previous_mask is not None:
+            if keep_previous:
                 prob = keep_unclaimed(prob, previous_mask, clicks, image)
         if self.respect_clicks:
             prob = respect_clicks(prob, clicks, image, structure)
-        return prob
+        return prob, maps
 
     def _first_view(self, image, structure, clicks, first):
         """A first click: the best-framed of several views, smallest first (`napari_cag.firstview`), then
@@ -360,20 +354,16 @@ class Predictor:
         if self.config.view_selector is not None and self.first_view != "rule":
             return self._selected_view(image, structure, clicks, first)
         windows = candidate_windows(image.shape, first, self.config.min_window)
-        size, expand = self.config.input_size, self.config.zoom_expand
-        results, seen = {}, {}
+        expand = self.config.zoom_expand
+        results = {}
 
         def look(i):
             window = windows[i]
             results[i] = self._pass(image, structure, clicks, None, [window], paste=False)[0]
-            seen[i] = object_extent(results[i][0].cpu().numpy(), *self._click_in(first, window),
-                                    inner_borders(window, image.shape))
-            return seen[i]
+            return object_extent(results[i][0].cpu().numpy(), *self._click_in(first, window),
+                                 inner_borders(window, image.shape))
 
-        for i in reversed(range(len(windows))):
-            if search_done(*look(i), expand):
-                break
-        best = framing_choice(seen, [w.side for w in windows], expand)
+        best = framing_choice(searched(look, expand, range(len(windows))), [w.side for w in windows], expand)
         if best not in results:
             look(best)
         window, (small, maps) = windows[best], results[best]
@@ -394,11 +384,12 @@ class Predictor:
         answers, maps, zooms = [], [], []
         for i, (window, (small, view_maps)) in enumerate(zip(windows, passes)):
             row, col = self._click_in(first, window)
-            extent, whole = object_extent(small.cpu().numpy(), row, col, inner_borders(window, image.shape))
+            prob = small.cpu().numpy()
+            extent, whole = object_extent(prob, row, col, inner_borders(window, image.shape))
             coarse = paste_back(small, window, image.shape)
-            answers.append(ViewAnswer(window.side, extent, whole, small.cpu().numpy(), row, col, coarse > 0.5, coarse))
+            answers.append(ViewAnswer(window.side, extent, whole, prob, row, col, coarse > 0.5, coarse))
             maps.append(view_maps)
-            zoom = self._zoom_window(image.shape, clicks, coarse > 0.5, window)
+            zoom = self._zoom_window(image.shape, clicks, answers[-1].mask, window)
             if zoom is not None:
                 zooms.append((i, zoom))
         if zooms:  # the zooms on every view's answer, in one batch
@@ -408,8 +399,9 @@ class Predictor:
         seen = [(a.extent, a.whole) for a in answers]
         sides = [w.side for w in windows]
         big = [i for i, s in enumerate(sides) if s >= config.min_window]
-        rule = framing_choice(searched(seen, config.zoom_expand, big), sides, config.zoom_expand)
-        rule_all = framing_choice(searched(seen, config.zoom_expand, range(len(windows))), sides, config.zoom_expand)
+        rule = framing_choice(searched(seen.__getitem__, config.zoom_expand, big), sides, config.zoom_expand)
+        rule_all = framing_choice(searched(seen.__getitem__, config.zoom_expand, range(len(windows))), sides,
+                                  config.zoom_expand)
         features = view_features(answers, image, rule, rule_all, config.zoom_expand, config.min_window)
         return answers, maps, features
 
