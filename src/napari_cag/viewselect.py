@@ -94,14 +94,16 @@ def _gradient_at(g: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarra
     return np.hypot(gy, gx)
 
 
-def _edge_stats(mask: np.ndarray, grey: np.ndarray, box) -> tuple[float, float, float]:
+def _edge_stats(mask: np.ndarray, image: np.ndarray, box) -> tuple[float, float, float]:
     """Image contrast across a mask's edge (inner vs outer 2-px ring, in units of the local spread),
-    mean gradient on the edge, and the spread inside (same units); `box` is `_box(mask)`."""
+    mean gradient on the edge, and the spread inside (same units), on the mean of an ``(H, W, 3)`` image's
+    channels taken around the mask only (on a whole 2048² image it alone took 70 ms); `box` is
+    `_box(mask)`."""
     if box is None:
         return 0.0, 0.0, 0.0
     r0, r1, c0, c1 = box
     crop = slice(max(r0 - 4, 0), r1 + 4), slice(max(c0 - 4, 0), c1 + 4)
-    g, m = grey[crop], mask[crop]
+    g, m = image[crop].mean(axis=2), mask[crop]
     inner = m & ~ndi.binary_erosion(m, iterations=2)
     outer = ndi.binary_dilation(m, iterations=2) & ~m
     edge = ndi.binary_dilation(m) & ~ndi.binary_erosion(m)
@@ -148,7 +150,6 @@ def view_features(answers: list[ViewAnswer], image: np.ndarray, rule: int, rule_
     zoom_expand, min_window : float, int
         The model's.
     """
-    grey = image.mean(axis=2)
     zoomed = [a.zoomed > 0.5 for a in answers]
     boxes, zoom_boxes = [_box(a.mask) for a in answers], [_box(z) for z in zoomed]
     rows = []
@@ -163,13 +164,13 @@ def view_features(answers: list[ViewAnswer], image: np.ndarray, rule: int, rule_
             e, np.log(e + 0.02), float(a.whole), abs(np.log(max(e, 0.02) * zoom_expand)),
             float(a.small[comp].mean()) if comp.any() else 0.0,
             float(np.abs(2 * a.small[ring] - 1).mean()) if ring.any() else 0.0,
-            float(np.abs(2 * a.small - 1).mean()), np.log1p(n), *_edge_stats(a.mask, grey, boxes[i]),
+            float(np.abs(2 * a.small - 1).mean()), np.log1p(n), *_edge_stats(a.mask, image, boxes[i]),
             _agreement(a.mask, answers[larger].mask, boxes[i], boxes[larger]) if has_larger else 0.0,
             float(has_larger),
             _agreement(a.mask, answers[smaller].mask, boxes[i], boxes[smaller]) if has_smaller else 0.0,
             float(has_smaller),
             float(i == 0), float(i == len(answers) - 1), float(a.whole and e >= 0.2),
-            float(i == rule), float(i == rule_all), float(a.side < min_window), *_edge_stats(z, grey, zoom_boxes[i]),
+            float(i == rule), float(i == rule_all), float(a.side < min_window), *_edge_stats(z, image, zoom_boxes[i]),
             _agreement(z, zoomed[larger], zoom_boxes[i], zoom_boxes[larger]) if has_larger else 0.0,
             _agreement(z, zoomed[smaller], zoom_boxes[i], zoom_boxes[smaller]) if has_smaller else 0.0,
             _mean_inside(a.zoomed, z, zoom_boxes[i]),
