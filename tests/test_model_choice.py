@@ -67,6 +67,16 @@ def test_one_predictor_switches_models_between_images():
     assert len(predictor._models) == 2  # each loaded once
 
 
+def test_two_open_sessions_sharing_a_predictor_each_keep_their_model():
+    """The predictor judges an image's domain once, but a click on another image is judged again."""
+    predictor = Predictor()
+    sessions = {name: Session(IMAGES[name](), model=predictor) for name in ("nuclei", "astronaut")}
+    for name in ("nuclei", "astronaut", "nuclei", "astronaut"):
+        h, w = sessions[name].shape
+        sessions[name].add_click(h // 2 + 3, w // 2 + 3)
+        assert predictor.domain == EXPECTED[name]
+
+
 @pytest.mark.parametrize("override", ["natural", "microscopy"])
 def test_the_user_can_override_the_choice(override):
     image = IMAGES["nuclei"]()

@@ -21,8 +21,9 @@ label is free, beyond it it is fixed to the network's answer), where
 - clicks are hard constraints: a disk of ``click_radius`` px around each
   positive (negative) click is tied to the object (background).
 
-The min cut is computed by SciPy's `scipy.sparse.csgraph.maximum_flow`
-(Dinic's algorithm; SciPy is BSD-3-Clause like this project). Large objects
+The min cut is computed by OR-Tools' `SimpleMaxFlow` (push-relabel, in C++;
+Apache-2.0): on a photograph's graphs it solves in about half the time of
+SciPy's `scipy.sparse.csgraph.maximum_flow` (Dinic), with the same cut. Large objects
 are cut coarse-to-fine (Lombaert et al. 2005, banded graph cuts): first on the
 crop resampled so the band has at most ``max_nodes`` pixels, then at native
 resolution in a narrow band around the coarse boundary, so a click costs
@@ -37,15 +38,14 @@ from typing import Sequence
 
 import cv2
 import numpy as np
+from ortools.graph.python import max_flow
 from scipy import ndimage as ndi
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from ..clicks import Click
 
 __all__ = ["RefineSettings", "REFINE_PRESETS", "graph_cut"]
 
-_SCALE = 100.0            # float energies -> integer capacities (maximum_flow needs integers)
+_SCALE = 100.0            # float energies -> integer capacities (the max-flow solver takes integers)
 _HARD = 10**7             # capacity of a hard constraint
 _OFFSETS = ((0, 1, 1.0), (1, 0, 1.0), (1, 1, 2 ** -0.5), (1, -1, 2 ** -0.5))
 
@@ -226,14 +226,14 @@ def _cut(prob, image, clicks, start, free, settings: RefineSettings) -> np.ndarr
     net = np.log(np.clip(prob, 1e-3, 1 - 1e-3) / np.clip(1 - prob, 1e-3, 1 - 1e-3))
     pos, neg = _disks(shape, clicks, settings.click_radius)
     free = free | pos | neg
-    pairs = _pairwise(image, settings.edge_weight)
+    graph = _BandGraph(_pairwise(image, settings.edge_weight), free, start, pos, neg)
     labels = start.copy()
     grey = bool(np.all(image[..., 0] == image[..., 1]) and np.all(image[..., 1] == image[..., 2]))
     for _ in range(settings.iterations):
         unary = settings.net_weight * net
         if settings.colour_weight > 0 and labels.any() and not labels.all():
             unary = unary + settings.colour_weight * _colour_log_odds(image, labels, settings.bins, grey)
-        labels = _min_cut(unary, pairs, free, start, pos, neg)
+        labels = graph.cut(unary)
     return labels
 
 
@@ -242,7 +242,8 @@ def _pairwise(image: np.ndarray, weight: float) -> list[tuple[int, int, np.ndarr
     diffs = []
     for dy, dx, _ in _OFFSETS:
         a, b = _shifted(image, dy, dx)
-        diffs.append(((a - b) ** 2).sum(axis=-1))
+        d = a - b
+        diffs.append(np.einsum("ijk,ijk->ij", d, d))
     mean = np.mean([d.mean() for d in diffs if d.size]) if any(d.size for d in diffs) else 0.0
     beta = 1.0 / (2 * mean) if mean > 0 else 0.0
     return [(dy, dx, weight * dist * np.exp(-beta * d)) for (dy, dx, dist), d in zip(_OFFSETS, diffs)]
@@ -256,44 +257,59 @@ def _shifted(array: np.ndarray, dy: int, dx: int) -> tuple[np.ndarray, np.ndarra
     return array[0:h - dy, xa], array[dy:h, xb]
 
 
-def _min_cut(unary, pairs, free, start, pos, neg) -> np.ndarray:
-    """Minimize the energy over the `free` pixels; the others keep `start`."""
-    n = int(free.sum())
-    index = np.full(free.shape, -1, np.int64)
-    index[free] = np.arange(n)
-    source = np.maximum(unary, 0)[free].astype(np.float64)  # cost of labelling background
-    sink = np.maximum(-unary, 0)[free].astype(np.float64)
-    rows, cols, caps = [], [], []
-    for dy, dx, weight in pairs:
-        ia, ib = _shifted(index, dy, dx)
-        fa, fb = _shifted(start, dy, dx)
-        for i, j, fixed in ((ia, ib, fb), (ib, ia, fa)):  # free i next to j
-            ok = i >= 0
-            both = ok & (j >= 0)
-            rows.append(i[both]), cols.append(j[both]), caps.append(weight[both])
-            lone = ok & (j < 0)
-            np.add.at(source, i[lone & fixed], weight[lone & fixed])
-            np.add.at(sink, i[lone & ~fixed], weight[lone & ~fixed])
-    source[pos[free]] = _HARD / _SCALE
-    sink[neg[free]] = _HARD / _SCALE
-    s, t = n, n + 1
-    nodes = np.arange(n)
-    r = np.concatenate(rows + [np.full(n, s), nodes])
-    c = np.concatenate(cols + [nodes, np.full(n, t)])
-    v = np.round(np.concatenate(caps + [source, sink]) * _SCALE).astype(np.int32)
-    keep = v > 0
-    graph = csr_matrix((v[keep], (r[keep], c[keep])), shape=(n + 2, n + 2))
-    graph.sum_duplicates()
-    flow = maximum_flow(graph, s, t, method="dinic").flow
-    residual = (graph - flow).tocsr()
-    residual.data[residual.data < 0] = 0
-    residual.eliminate_zeros()
-    reached = breadth_first_order(residual, s, directed=True, return_predecessors=False)
-    inside = np.zeros(n + 2, bool)
-    inside[reached] = True
-    labels = start.copy()
-    labels[free] = inside[:n]
-    return labels
+class _BandGraph:
+    """The graph of one crop's cut, built once for all its colour-model rounds.
+
+    Nodes are the `free` pixels plus the source (object) and the sink
+    (background). The pairwise arcs, the pull of fixed neighbours (a free pixel
+    next to a fixed object pixel pays its weight to be background, and the other
+    way round) and the clicks' hard constraints stay; each round sets only the
+    terminal capacities from its unary term and solves the maximum flow
+    (OR-Tools' `SimpleMaxFlow`, push-relabel, Apache-2.0).
+    """
+
+    def __init__(self, pairs, free: np.ndarray, start: np.ndarray, pos: np.ndarray, neg: np.ndarray):
+        self.free, self.start = free, start
+        n = int(free.sum())
+        index = np.full(free.shape, -1, np.int64)
+        index[free] = np.arange(n)
+        self.to_object, self.to_background = np.zeros(n), np.zeros(n)
+        rows, cols, caps = [], [], []
+        for dy, dx, weight in pairs:
+            ia, ib = _shifted(index, dy, dx)
+            fa, fb = _shifted(start, dy, dx)
+            for i, j, fixed in ((ia, ib, fb), (ib, ia, fa)):  # free i next to j
+                ok = i >= 0
+                both = ok & (j >= 0)
+                rows.append(i[both]), cols.append(j[both]), caps.append(weight[both])
+                lone = ok & (j < 0)
+                np.add.at(self.to_object, i[lone & fixed], weight[lone & fixed])
+                np.add.at(self.to_background, i[lone & ~fixed], weight[lone & ~fixed])
+        self.pos, self.neg = pos[free], neg[free]
+        caps = np.round(np.concatenate(caps) * _SCALE).astype(np.int64)
+        keep = caps > 0
+        self.flow = max_flow.SimpleMaxFlow()
+        self.flow.add_arcs_with_capacity(np.concatenate(rows)[keep], np.concatenate(cols)[keep], caps[keep])
+        self.s, self.t, nodes = n, n + 1, np.arange(n)
+        self.terminals = self.flow.add_arcs_with_capacity(
+            np.concatenate([np.full(n, self.s), nodes]), np.concatenate([nodes, np.full(n, self.t)]),
+            np.zeros(2 * n, np.int64)).astype(np.int32)
+
+    def cut(self, unary: np.ndarray) -> np.ndarray:
+        """The least-energy labelling for the unary term `unary` (positive: object); fixed pixels keep `start`."""
+        source = np.maximum(unary, 0)[self.free] + self.to_object  # cost of labelling background
+        sink = np.maximum(-unary, 0)[self.free] + self.to_background
+        source[self.pos] = _HARD / _SCALE
+        sink[self.neg] = _HARD / _SCALE
+        self.flow.set_arcs_capacity(self.terminals, np.round(np.concatenate([source, sink]) * _SCALE).astype(np.int64))
+        if self.flow.solve(self.s, self.t) != self.flow.OPTIMAL:
+            raise RuntimeError("the refinement's max-flow failed")
+        # the source side that the source still reaches in the residual graph: the smallest one, so unique
+        side = np.zeros(self.t + 1, bool)
+        side[self.flow.get_source_side_min_cut()] = True
+        labels = self.start.copy()
+        labels[self.free] = side[:self.s]
+        return labels
 
 
 def _keep_clicked(mask: np.ndarray, positives: Sequence[Click]) -> np.ndarray:
