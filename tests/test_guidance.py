@@ -58,6 +58,20 @@ def test_object_map_counts_shared_proposals(quadrants):
     assert (g.object_map(quadrants, [Click(0, 0, False)]) == 0).all()
 
 
+def test_unrefuted_object_map_drops_proposals_that_hold_a_negative_click(quadrants):
+    def unrefuted(clicks):
+        return g.guidance_maps(quadrants, clicks, names=["object_unrefuted"])["object_unrefuted"]
+
+    # a negative click in superpixel 1 refutes node 4 = {0, 1}: only superpixel 0 itself counts
+    np.testing.assert_allclose(unrefuted([Click(0, 0), Click(0, 7, False)])[::4, ::4], [[255, 0], [0, 0]])
+    # one outside every proposal of the positive click refutes nothing: Eq. 3's map
+    far = [Click(0, 0), Click(7, 7, False)]
+    np.testing.assert_allclose(unrefuted(far), g.object_map(quadrants, far))
+    # a negative click on the positive click's own superpixel refutes nothing either
+    same = [Click(0, 0), Click(1, 1, False)]
+    np.testing.assert_allclose(unrefuted(same), g.object_map(quadrants, same))
+
+
 def test_scale_aware_object_map_filters_proposals_by_size(quadrants):
     clicks = [Click(0, 0)]
     # s = 4 -> s^2 = 16 pixels; leaves have 16 pixels, node 4 has 32

@@ -53,6 +53,7 @@ CHANNELS = {
     "superpixel_pos": "positive superpixel map (Eq. 2)",
     "superpixel_neg": "negative superpixel map (Eq. 2)",
     "object": "object map (Eq. 3)",
+    "object_unrefuted": "object map over the proposals holding no negative click (beyond the paper)",
     "superpixel_pos_scaled": "scale-aware positive superpixel map (Eq. 4)",
     "superpixel_neg_scaled": "scale-aware negative superpixel map (Eq. 4)",
     "object_scaled": "scale-aware object map (Eq. 5)",
@@ -269,17 +270,20 @@ def _truncate(tables: np.ndarray, scale: float | None, f: float, max_distance: f
     return np.minimum(tables, _to_map_scale(np.float64(f * scale), max_distance))
 
 
-def _object_table(structure: ImageStructure, clicks, scale, f1: float, f2: float) -> np.ndarray:
-    """Eq. 3 (or Eq. 5 with a scale) per superpixel, rescaled to ``[0, 255]``."""
+def _object_table(structure: ImageStructure, clicks, scale, f1: float, f2: float,
+                  unrefuted: bool = False) -> np.ndarray:
+    """Eq. 3 (or Eq. 5 with a scale) per superpixel, rescaled to ``[0, 255]``; with `unrefuted`, only
+    the proposals that hold no negative click count."""
     pixels, positive = click_pixels(clicks, structure.shape)
     if scale is None:
         lo, hi = 0.0, np.inf
     else:
         lo, hi = f1 * scale**2, f2 * scale**2
+    refuted = structure.superpixel_at(pixels[~positive]) if unrefuted else ()
     counts = np.zeros(structure.n_superpixels)
     for s in structure.superpixel_at(pixels[positive]):
         for hierarchy in structure.hierarchies:
-            counts += hierarchy.shared_proposals(s, lo, hi)
+            counts += hierarchy.shared_proposals(s, lo, hi, refuted)
     top = counts.max(initial=0.0)
     return counts * (MAX_VALUE / top) if top > 0 else counts
 
@@ -503,7 +507,8 @@ def guidance_maps(
             chosen = _truncate(tables, scale, f, max_distance) if name.endswith("scaled") else tables
             out[name] = where.paint(chosen[0 if "_pos" in name else 1], structure.superpixels, MAX_VALUE)
         elif name.startswith("object"):
-            table = _object_table(structure, clicks, scale if name.endswith("scaled") else None, f1, f2)
+            table = _object_table(structure, clicks, scale if name.endswith("scaled") else None, f1, f2,
+                                  unrefuted=name == "object_unrefuted")
             out[name] = where.paint(table, structure.superpixels, 0.0)
         elif name.startswith("euclidean"):
             if euclid is None:

@@ -15,7 +15,7 @@ number of superpixels, never to proposals x pixels.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 import higra as hg
 import numpy as np
@@ -115,7 +115,8 @@ class RegionHierarchy:
             self._lca = self._tree.lowest_common_ancestor_preprocess()
         return self._tree, self._lca
 
-    def shared_proposals(self, s: int, min_area: float = 0.0, max_area: float = np.inf) -> np.ndarray:
+    def shared_proposals(self, s: int, min_area: float = 0.0, max_area: float = np.inf,
+                         refuted: Sequence[int] = ()) -> np.ndarray:
         """Count, for every superpixel, the proposals it shares with superpixel `s`.
 
         Only proposals whose pixel count lies in ``[min_area, max_area]`` count
@@ -127,6 +128,9 @@ class RegionHierarchy:
             The clicked superpixel.
         min_area, max_area : float
             Size range of the proposals that count, in pixels.
+        refuted : sequence of int
+            Superpixels known to lie outside the object (negative clicks): a
+            proposal holding one of them and ``s`` does not count.
 
         Returns
         -------
@@ -138,6 +142,12 @@ class RegionHierarchy:
         areas = self.areas[path]
         valid = (areas >= min_area) & (areas <= max_area)
         valid[-1] = False  # the root, the whole image, is no proposal
+        refuted = np.asarray([n for n in refuted if n != s], dtype=np.int64)  # a click on s refutes nothing
+        if refuted.size:
+            # the proposals holding s and n are lca(s, n) and its ancestors: a suffix of s's path
+            place = np.full(len(self.parents), len(path), dtype=np.int64)
+            place[path] = np.arange(len(path))
+            valid[place[lca.lca(np.full(refuted.size, int(s)), refuted)].min():] = False
         # The proposals containing s and q are the nodes from lca(s, q) up to the
         # root: a suffix sum along s's path.
         per_node = np.zeros(len(self.parents), dtype=np.int64)

@@ -272,3 +272,34 @@ def test_training_with_touch_weights_runs_and_resumes(tmp_path):
     assert saved_step(tmp_path / "run") == 2
     train(CONFIG, [item], tmp_path / "run", dataclasses.replace(settings, steps=3), resume=True)
     assert saved_step(tmp_path / "run") == 3
+
+
+def test_an_unrefuted_object_map_model_starts_from_a_plain_one(tmp_path):
+    """--guidance sp+obj+iter+unrefuted may start from an sp+obj+iter model (same channels, fewer
+    proposals in one), and keeps its own guidance; other channel sets are still refused."""
+    import torch
+
+    from napari_cag.model import GUIDANCE_PRESETS, ModelConfig, load_model
+    from napari_cag.training.cache import build_cache, load_cache
+    from napari_cag.training.loop import TrainSettings, train
+
+    rng = np.random.default_rng(0)
+    image = rng.normal(40, 5, (64, 64)).astype(np.float32)
+    labels = np.zeros((64, 64), np.int32)
+    labels[20:40, 20:40] = 1
+    image[labels > 0] += 100
+    torch.set_num_threads(1)
+    plain = ModelConfig(input_size=64, min_window=20, width=8)
+    items = load_cache(build_cache([("s/0", image, labels, None, True)], tmp_path / "cache", plain))
+    settings = TrainSettings(steps=1, batch_size=1, save_every=1, validate_every=10**9, calibration_batches=0)
+    start = train(plain, items, tmp_path / "plain", settings)
+    unrefuted = ModelConfig(input_size=64, min_window=20, width=8, guidance=GUIDANCE_PRESETS["sp+obj+iter+unrefuted"])
+    path = train(unrefuted, items, tmp_path / "unrefuted", TrainSettings(steps=1, batch_size=1, save_every=1,
+                 validate_every=10**9, calibration_batches=0, lr=0.0), init=start)
+    a, _ = load_model(start)
+    b, cfg = load_model(path)
+    assert "object_unrefuted" in cfg.guidance
+    assert all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters()))  # lr 0: the start's weights
+    with pytest.raises(ValueError, match="model on"):
+        train(ModelConfig(input_size=64, min_window=20, width=8, guidance=GUIDANCE_PRESETS["sp+obj"]), items,
+              tmp_path / "bad", settings, init=start)

@@ -16,6 +16,8 @@ GUIDANCE_PRESETS: dict[str, tuple[str, ...]] = {
     "sp+obj": ("superpixel_pos", "superpixel_neg", "object"),
     "sp+obj+iter": ("superpixel_pos", "superpixel_neg", "object", "previous_mask"),
     "sp+obj+iter+scale": ("superpixel_pos_scaled", "superpixel_neg_scaled", "object_scaled", "previous_mask"),
+    # beyond the paper: Eq. 3 counts only the proposals that hold no negative click
+    "sp+obj+iter+unrefuted": ("superpixel_pos", "superpixel_neg", "object_unrefuted", "previous_mask"),
 }
 
 

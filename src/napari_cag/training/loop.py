@@ -288,7 +288,7 @@ def train(
         net = build_model(config).to(device)
         if init is not None:
             source, source_config = load_model(init, device)
-            if (source_config.arch, source_config.guidance) != (config.arch, config.guidance):
+            if (source_config.arch, _kinds(source_config.guidance)) != (config.arch, _kinds(config.guidance)):
                 raise ValueError(f"{init} is a {source_config.arch} model on {list(source_config.guidance)}, "
                                  f"not {config.arch} on {list(config.guidance)}")
             if config.arch == "compact" and source_config.width != config.width:
@@ -390,6 +390,12 @@ def train(
 
 
 ONE_CYCLE_DIV = 25.0  # the one-cycle schedule starts at lr / this (OneCycleLR's div_factor)
+
+
+def _kinds(guidance) -> tuple[str, ...]:
+    """Guidance channels up to their variants: a network may start from one trained on the plain
+    object map and learn its unrefuted variant (the same counts, fewer proposals)."""
+    return tuple("object" if name == "object_unrefuted" else name for name in guidance)
 
 
 def _one_cycle(opt, lr: float, steps: int, warmup: float = 0.05):
