@@ -201,7 +201,7 @@ def _colour_tree(graph, colour: np.ndarray, ward, ward_altitudes,
     if n <= limit:
         return hg.binary_partition_tree_average_linkage(graph, colour)[0]
     cut = hg.labelisation_horizontal_cut_from_num_regions(ward, ward_altitudes, regions)
-    _, region = np.unique(cut, return_inverse=True)  # the cut's labels are not consecutive
+    _, region = np.unique(cut.ravel(), return_inverse=True)  # the cut's labels are not consecutive
     k = int(region.max()) + 1
     src, dst = graph.edge_list()
     a, b = region[src], region[dst]
