@@ -38,6 +38,7 @@ __all__ = [
     "mask_distance_map",
     "object_map",
     "superpixel_maps",
+    "VARIANT_OF",
 ]
 
 MAX_VALUE = 255.0
@@ -59,6 +60,10 @@ CHANNELS = {
     "object_scaled": "scale-aware object map (Eq. 5)",
     "previous_mask": "previous-mask distance",
 }
+
+#: Channels that are another's variant (the same map, fewer proposals counted): a network trained on the
+#: plain one may start training on the variant.
+VARIANT_OF = {"object_unrefuted": "object"}
 
 
 def _check_max_distance(max_distance: float) -> float:

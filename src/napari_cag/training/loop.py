@@ -34,6 +34,7 @@ from torch import distributed as dist
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
+from ..guidance import VARIANT_OF
 from ..model import ModelConfig, build_model, load_model, save_model
 from ..model.widen import widen_into
 from ..predictor import object_probability, paste_back
@@ -393,9 +394,9 @@ ONE_CYCLE_DIV = 25.0  # the one-cycle schedule starts at lr / this (OneCycleLR's
 
 
 def _kinds(guidance) -> tuple[str, ...]:
-    """Guidance channels up to their variants: a network may start from one trained on the plain
-    object map and learn its unrefuted variant (the same counts, fewer proposals)."""
-    return tuple("object" if name == "object_unrefuted" else name for name in guidance)
+    """Guidance channels up to their variants (`napari_cag.guidance.VARIANT_OF`): a network may start
+    from one trained on the plain map and learn its variant."""
+    return tuple(VARIANT_OF.get(name, name) for name in guidance)
 
 
 def _one_cycle(opt, lr: float, steps: int, warmup: float = 0.05):
