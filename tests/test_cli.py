@@ -143,3 +143,22 @@ def test_evaluate_a_split(tmp_path):
           "--out", str(tmp_path / "out")])
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["dataset"] == "discs:val.txt" and summary["methods"]["random-walker"]["n_objects"] == 1
+
+
+def test_evaluate_method_may_change_a_refinement_preset(tmp_path, capsys):
+    from napari_cag.cli import _method_spec
+    from napari_cag.refine import REFINE_PRESETS
+
+    name, path, options = _method_spec("microscopy,refine=microscopy+colour_weight=0.25+min_band=2")
+    settings = options["refine"]
+    assert (name, path) == ("microscopy", "")
+    assert settings.colour_weight == 0.25 and settings.min_band == 2 and isinstance(settings.min_band, int)
+    assert settings.edge_weight == REFINE_PRESETS["microscopy"].edge_weight
+    for bad, message in (("refine=micro+band=1", "preset 'micro'"), ("refine=natural+colour=1", "'colour=1'"),
+                         ("refine=natural+min_band=2.5", "not a int")):
+        with pytest.raises(SystemExit, match=message):
+            _method_spec(f"natural,{bad}")
+    root = img_gt_dataset(tmp_path / "discs")
+    main(["evaluate", "--data", str(root), "--method", "microscopy,refine=microscopy+colour_weight=0", "--max-clicks",
+          "1", "--out", str(tmp_path / "out")])
+    assert "microscopy: NoC@85" in capsys.readouterr().out

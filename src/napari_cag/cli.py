@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shlex
 import sys
 from pathlib import Path
@@ -143,7 +144,7 @@ def _train(args) -> None:
                              validate_every=args.validate_every, save_every=args.save_every,
                              max_iter_rounds=args.max_iter_rounds, shards=args.shards, augment=not args.no_augment,
                              microscopy_share=args.microscopy_share, loss=args.loss,
-                             touch_weight=args.touch_weight,
+                             touch_weight=args.touch_weight, refined_rounds=args.refined_rounds,
                              time_limit=args.minutes * 60 if args.minutes is not None else None)
     if args.threads:
         import cv2
@@ -168,7 +169,6 @@ def _train(args) -> None:
 
 def _calibrate(args) -> None:
     """Choose a model's `object_bias` on the held-out images of its training sets."""
-    import dataclasses
 
     import numpy as np
     import torch
@@ -214,8 +214,28 @@ def _method_spec(spec: str) -> tuple[str, str, dict]:
         if key not in ("refine", "first_view") or not eq:
             raise SystemExit(f"error: unknown method option {item!r} in {spec!r}; "
                              "expected refine=auto|natural|microscopy|none or first_view=auto|search|rule|whole")
-        options[key] = value
+        options[key] = _refine_spec(value) if key == "refine" and "+" in value else value
     return name, path, options
+
+
+def _refine_spec(value: str):
+    """``PRESET+FIELD=VALUE+...`` (e.g. ``microscopy+colour_weight=0.25``) -> RefineSettings."""
+    from .refine import REFINE_PRESETS, RefineSettings
+
+    preset, *changes = value.split("+")
+    if preset not in REFINE_PRESETS:
+        raise SystemExit(f"error: refine preset {preset!r} in {value!r}; expected one of {sorted(REFINE_PRESETS)}")
+    base, fields = REFINE_PRESETS[preset], {f.name for f in dataclasses.fields(RefineSettings)}
+    edits = {}
+    for change in changes:
+        key, eq, number = change.partition("=")
+        if key not in fields or not eq:
+            raise SystemExit(f"error: {change!r} in {value!r}; expected FIELD=VALUE with FIELD one of {sorted(fields)}")
+        try:
+            edits[key] = type(getattr(base, key))(number)
+        except ValueError:
+            raise SystemExit(f"error: {change!r} in {value!r}: {number!r} is not a {type(getattr(base, key)).__name__}")
+    return dataclasses.replace(base, **edits)
 
 
 def _evaluate(args) -> None:
@@ -355,6 +375,9 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--loss", choices=("ce", "nfl", "nfl-later"), default="ce",
                    help="per-pixel cross-entropy, RITM's normalized focal loss, or the focal loss only for "
                         "examples with error-click rounds (napari_cag.training.loss)")
+    t.add_argument("--refined-rounds", action="store_true",
+                   help="iterative rounds click on the refined mask, the one a user sees (refinement of each "
+                        "image's domain and click correction), instead of the raw network's")
     t.add_argument("--touch-weight", type=float, default=0.0,
                    help="extra cross-entropy weight on the pixels where the object meets another one "
                         "(TrainingSampler.touching): 1 + this; 0 leaves plain cross-entropy")
@@ -398,7 +421,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="'default' (the shipped model chosen per image), 'microscopy' or 'natural' (one shipped "
                         "model for every image), 'random-walker', or NAME=PATH.safetensors, optionally followed by "
                         "',refine=R' and ',first_view=search|rule|whole' (e.g. 'previous,refine=none,first_view=whole'"
-                        " is the pipeline before refinement); repeat to compare")
+                        " is the pipeline before refinement; R may change a preset's settings, as in "
+                        "'refine=microscopy+colour_weight=0.25+min_band=2'); repeat to compare")
     e.add_argument("--refine", default="auto", choices=["auto", "natural", "microscopy", "none"],
                    help="full-resolution refinement for every model method (default: by the image's domain)")
     e.add_argument("--max-instances", type=int, default=None, help="seeded random subset of objects")
