@@ -352,12 +352,8 @@ class Predictor:
                 window = choose_window(image.shape, clicks, previous_mask, self.config)
                 prob, maps = self._pass(image, structure, clicks, previous_mask, [window])[0]
         settings = resolve_refine(domain if refine == "auto" else refine, image)
-        if settings is not None:
-            prob = with_mask(prob, graph_cut(prob, image, clicks, settings))
-            if keep_previous:
-                prob = keep_unclaimed(prob, previous_mask, clicks, image)
-        if self.respect_clicks:
-            prob = respect_clicks(prob, clicks, image, structure)
+        prob = finish(prob, image, structure, clicks, settings, previous_mask if keep_previous else None,
+                      self.respect_clicks)
         return prob, maps
 
     def _first_view(self, image, structure, clicks, first):
@@ -477,6 +473,22 @@ def torch_threads(n: int | None):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def finish(prob: np.ndarray, image: np.ndarray, structure: ImageStructure, clicks: Sequence[Click],
+           settings: RefineSettings | None, previous: np.ndarray | None = None,
+           correct: bool = True) -> np.ndarray:
+    """The network's full-resolution probability made into the answer a user sees: the refinement's cut
+    (`settings`, None for none), what a newest negative click does not claim given back from `previous`
+    (this object's last answer; None when there is none), and the contradicted clicks applied (`correct`).
+    Training's iterative rounds call it too, so that their error clicks answer the masks users get."""
+    if settings is not None:
+        prob = with_mask(prob, graph_cut(prob, image, clicks, settings))
+        if previous is not None:
+            prob = keep_unclaimed(prob, previous, clicks, image)
+    if correct:
+        prob = respect_clicks(prob, clicks, image, structure)
+    return prob
 
 
 def with_mask(prob: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -303,3 +303,27 @@ def test_an_unrefuted_object_map_model_starts_from_a_plain_one(tmp_path):
     with pytest.raises(ValueError, match="model on"):
         train(ModelConfig(input_size=64, min_window=20, width=8, guidance=GUIDANCE_PRESETS["sp+obj"]), items,
               tmp_path / "bad", settings, init=start)
+
+
+def test_refined_rounds_click_on_the_mask_a_user_would_see(cached, tmp_path):
+    """With refined rounds, the next error click answers the refined, click-corrected mask: a network that
+    finds nothing still leaves the clicked object's superpixel in, as `Predictor` would show it."""
+    from napari_cag.model import build_model
+    from napari_cag.training.loop import _predictions
+
+    net = build_model(CONFIG).eval()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.zero_()  # probability 0.5 everywhere: no pixel above the threshold
+    sampler = TrainingSampler(cached, CONFIG, np.random.default_rng(0), augment=False)
+    ex = sampler.draw()
+    with torch.no_grad():
+        raw, = _predictions(net, sampler, [ex], torch.device("cpu"))
+        refined, = _predictions(net, sampler, [ex], torch.device("cpu"), refined=True)
+    click = ex.clicks[0]
+    assert not raw[click.pixel]
+    assert refined[click.pixel] and refined.sum() > 1
+    assert (refined & ex.gt).sum() >= 0.5 * refined.sum()  # the superpixel of the object, not the background
+    settings = dataclasses.replace(SETTINGS, steps=2, refined_rounds=True)
+    train(CONFIG, cached, tmp_path / "run", settings)
+    assert saved_step(tmp_path / "run") == 2

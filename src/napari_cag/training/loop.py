@@ -66,6 +66,8 @@ class TrainSettings:
     time_limit: float | None = None  # seconds: train for this long (steps then fixed after the probe)
     loss: str = "ce"             # one of `napari_cag.training.loss.LOSSES` (cross-entropy, focal, or focal after errors)
     touch_weight: float = 0.0    # extra cross-entropy weight where the object meets another (`TrainingSampler.touching`)
+    refined_rounds: bool = False  # error clicks placed on the refined mask, which is also the next previous
+                                  # mask (`TrainingSampler.finish`), as a user's are; False: on the raw network's
 
 
 PROBE_STEPS = 10  # steps timed before a time-limited run fixes its length
@@ -135,17 +137,22 @@ def _save(run: Path, net, config, opt, sched, step: int, rngs: list, history: li
     (run / "history.json").write_text(json.dumps(history, indent=1))
 
 
-def _predictions(net, sampler: TrainingSampler, examples: list[Example], device) -> list[np.ndarray]:
-    """The network's masks for examples, pasted back to their images."""
+def _predictions(net, sampler: TrainingSampler, examples: list[Example], device,
+                 refined: bool = False) -> list[np.ndarray]:
+    """The network's masks for examples, pasted back to their images; `refined`: as a user gets them."""
     xs = np.stack([sampler.inputs(ex)[0] for ex in examples])
     probs = object_probability(net(torch.from_numpy(xs).to(device)), sampler.config).cpu()
-    return [paste_back(untransform(p, ex.flips), sampler.window_for(ex), ex.gt.shape) > 0.5
-            for ex, p in zip(examples, probs)]
+    pasted = [paste_back(untransform(p, ex.flips), sampler.window_for(ex), ex.gt.shape) for ex, p in zip(examples, probs)]
+    if refined:
+        pasted = [sampler.finish(ex, p) for ex, p in zip(examples, pasted)]
+    return [p > 0.5 for p in pasted]
 
 
-def _forward_iterative(net, sampler: TrainingSampler, examples: list[Example], rounds: list[int], device) -> None:
+def _forward_iterative(net, sampler: TrainingSampler, examples: list[Example], rounds: list[int], device,
+                       refined: bool = False) -> None:
     """Without gradients: zoom search views on their answer, then add error clicks, ``rounds[i]``
-    to example *i* (Sec. 3.4); an example with no rounds keeps its drawn state."""
+    to example *i* (Sec. 3.4), on the refined masks with `refined`; an example with no rounds keeps
+    its drawn state."""
     net.eval()
     with torch.no_grad():
         zooming = [ex for ex in examples if ex.extra.get("zoom")]
@@ -154,7 +161,7 @@ def _forward_iterative(net, sampler: TrainingSampler, examples: list[Example], r
                 sampler.zoom(ex, mask)
         for r in range(max(rounds, default=0)):
             active = [ex for ex, n in zip(examples, rounds) if n > r]
-            for ex, mask in zip(active, _predictions(net, sampler, active, device)):
+            for ex, mask in zip(active, _predictions(net, sampler, active, device, refined)):
                 sampler.add_error_click(ex, mask)
     net.train()
 
@@ -195,7 +202,7 @@ def _shard(net, sampler, rng, settings, config, device):
     marking the examples that had error-click rounds, `weight` the pixel weights of the loss (None
     without ``settings.touch_weight``)."""
     examples, rounds = _draw(sampler, rng, settings.batch_size // settings.shards, settings, config)
-    _forward_iterative(net, sampler, examples, rounds, device)
+    _forward_iterative(net, sampler, examples, rounds, device, settings.refined_rounds)
     batch = [sampler.inputs(ex) for ex in examples]
     weight = None
     if settings.touch_weight:

@@ -26,7 +26,8 @@ from scipy import ndimage
 from ..clicks import Click
 from ..image import mask_box
 from ..model import ModelConfig
-from ..predictor import Window, choose_window, network_input
+from ..predictor import Window, choose_window, finish, network_input
+from ..refine import REFINE_PRESETS
 from ..simulate import next_click, sample_training_clicks
 from .augment import jitter_image, transform
 from .cache import CachedImage
@@ -184,6 +185,13 @@ class TrainingSampler:
             ex.clicks.pop(int(self.rng.integers(2, len(ex.clicks))))  # keep the scale-giving first pair
         ex.clicks.append(click)
         ex.window = choose_window(ex.gt.shape, ex.clicks, prediction, self.config)
+
+    def finish(self, ex: Example, prob: np.ndarray) -> np.ndarray:
+        """An ``(H, W)`` network probability of an example made into the mask a user would get: the
+        refinement of its domain, the click correction (`napari_cag.predictor.finish`)."""
+        item = ex.item
+        settings = REFINE_PRESETS["microscopy" if item.microscopy else "natural"]
+        return finish(prob, item.image.astype(np.float32) / 255, item.structure, ex.clicks, settings, ex.previous)
 
     def window_for(self, ex: Example) -> Window:
         """The window of an example: its own, or the inference policy's first-click view."""
