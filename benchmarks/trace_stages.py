@@ -68,9 +68,9 @@ def run(spec: str, objects: int, seed: int, stop_at: float, model: str = "auto")
                             "before": iou(pred, loaded.mask, loaded.ignore)}
             pred = session.add_click(click.y, click.x, click.positive)
             row = state["row"]
-            row.setdefault("network", row["answer"])       # no refinement: the answer is the network's
+            row.setdefault("network", row["answer"])  # refine="none": no cut, so the network stage is not seen
             row.setdefault("cut", row["network"])
-            row.setdefault("unclaimed", row["cut"])        # only after a negative click
+            row.setdefault("unclaimed", row["cut"])      # the first click: no previous answer to give back from
             rows.append(row)
             if row["answer"] >= stop_at:
                 break
@@ -137,7 +137,10 @@ def main() -> None:
         print(f"{key:22s} n={s['n']:4d} " + " ".join(f"{k} {s[k]:.3f}" for k in STAGES)
               + f"  raw drops {s['network_drops']:.2f}  answer drops {s['answer_drops']:.2f}")
     if args.figure:
-        name = Path(args.data.partition(":")[0]).name + (":" + args.data.partition(":")[2] if ":" in args.data else "")
+        from napari_cag.cli import _data_spec
+
+        root, split = _data_spec(args.data)
+        name = root.name + (f":{split}" if split else "")
         figure(rows, args.figure, f"{name}, {args.objects} seeded objects: mean IoU after each stage, "
                                   f"clicks with at least 10 objects")
 

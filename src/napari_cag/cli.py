@@ -169,7 +169,6 @@ def _train(args) -> None:
 
 def _calibrate(args) -> None:
     """Choose a model's `object_bias` on the held-out images of its training sets."""
-
     import numpy as np
     import torch
 

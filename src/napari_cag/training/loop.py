@@ -142,7 +142,8 @@ def _predictions(net, sampler: TrainingSampler, examples: list[Example], device,
     """The network's masks for examples, pasted back to their images; `refined`: as a user gets them."""
     xs = np.stack([sampler.inputs(ex)[0] for ex in examples])
     probs = object_probability(net(torch.from_numpy(xs).to(device)), sampler.config).cpu()
-    pasted = [paste_back(untransform(p, ex.flips), sampler.window_for(ex), ex.gt.shape) for ex, p in zip(examples, probs)]
+    pasted = [paste_back(untransform(p, ex.flips), sampler.window_for(ex), ex.gt.shape)
+              for ex, p in zip(examples, probs)]
     if refined:
         pasted = [sampler.finish(ex, p) for ex, p in zip(examples, pasted)]
     return [p > 0.5 for p in pasted]
