@@ -145,6 +145,7 @@ def _train(args) -> None:
                              max_iter_rounds=args.max_iter_rounds, shards=args.shards, augment=not args.no_augment,
                              microscopy_share=args.microscopy_share, loss=args.loss,
                              touch_weight=args.touch_weight, refined_rounds=args.refined_rounds,
+                             perturbed_previous=args.perturbed_previous,
                              time_limit=args.minutes * 60 if args.minutes is not None else None)
     if args.threads:
         import cv2
@@ -377,6 +378,10 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--refined-rounds", action="store_true",
                    help="iterative rounds click on the refined mask, the one a user sees (refinement of each "
                         "image's domain and click correction), instead of the raw network's")
+    t.add_argument("--perturbed-previous", type=float, default=0.0, metavar="SHARE",
+                   help="this share of the examples with error-click rounds get their clicks and previous mask "
+                        "from a perturbed true mask instead of the network's rounds "
+                        "(napari_cag.training.perturb): cheaper, and a previous mask worth keeping")
     t.add_argument("--touch-weight", type=float, default=0.0,
                    help="extra cross-entropy weight on the pixels where the object meets another one "
                         "(TrainingSampler.touching): 1 + this; 0 leaves plain cross-entropy")

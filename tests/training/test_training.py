@@ -327,3 +327,26 @@ def test_refined_rounds_click_on_the_mask_a_user_would_see(cached, tmp_path):
     settings = dataclasses.replace(SETTINGS, steps=2, refined_rounds=True)
     train(CONFIG, cached, tmp_path / "run", settings)
     assert saved_step(tmp_path / "run") == 2
+
+
+def test_perturbed_rounds_need_no_network(cached, tmp_path, monkeypatch):
+    """With every corrected example's state made from a perturbed true mask, the network runs no round,
+    yet the examples have clicks beyond the first ones and a previous mask, and the loop trains on them."""
+    from napari_cag.training import loop
+
+    sampler = TrainingSampler(cached, CONFIG, np.random.default_rng(0), augment=False)
+    ex = sampler.draw()
+    n = len(ex.clicks)
+    sampler.perturbed_rounds(ex, 3)
+    assert ex.previous is not None and ex.previous.shape == ex.gt.shape and len(ex.clicks) > n
+    x, y = sampler.inputs(ex)
+    assert x.shape[0] == 3 + len(CONFIG.guidance) and y.shape == x.shape[1:]
+
+    calls = []
+    real = loop._predictions
+    monkeypatch.setattr(loop, "_predictions", lambda net, s, exs, *a, **k: calls.append(len(exs)) or real(net, s, exs, *a, **k))
+    settings = dataclasses.replace(SETTINGS, steps=2, batch_size=4, perturbed_previous=1.0)
+    train(CONFIG, cached, tmp_path / "perturbed", settings)
+    assert saved_step(tmp_path / "perturbed") == 2 and not calls
+    train(CONFIG, cached, tmp_path / "plain", dataclasses.replace(settings, perturbed_previous=0.0))
+    assert calls  # the network's own rounds

@@ -68,6 +68,8 @@ class TrainSettings:
     touch_weight: float = 0.0    # extra cross-entropy weight where the object meets another (`TrainingSampler.touching`)
     refined_rounds: bool = False  # error clicks placed on the refined mask, which is also the next previous
                                   # mask (`TrainingSampler.finish`), as a user's are; False: on the raw network's
+    perturbed_previous: float = 0.0  # share of examples with rounds whose clicks and previous mask come from a
+                                     # perturbed true mask instead of the network (`TrainingSampler.perturbed_rounds`)
 
 
 PROBE_STEPS = 10  # steps timed before a time-limited run fixes its length
@@ -203,6 +205,12 @@ def _shard(net, sampler, rng, settings, config, device):
     marking the examples that had error-click rounds, `weight` the pixel weights of the loss (None
     without ``settings.touch_weight``)."""
     examples, rounds = _draw(sampler, rng, settings.batch_size // settings.shards, settings, config)
+    corrected = [r > 0 for r in rounds]
+    if settings.perturbed_previous:
+        perturbed = (rng.random(len(rounds)) < settings.perturbed_previous) & np.array(corrected, dtype=bool)
+        for ex, k in zip(np.array(examples, dtype=object)[perturbed], np.array(rounds)[perturbed]):
+            sampler.perturbed_rounds(ex, int(k))
+        rounds = [0 if p else r for p, r in zip(perturbed, rounds)]
     _forward_iterative(net, sampler, examples, rounds, device, settings.refined_rounds)
     batch = [sampler.inputs(ex) for ex in examples]
     weight = None
@@ -211,7 +219,7 @@ def _shard(net, sampler, rng, settings, config, device):
         weight = torch.from_numpy(1 + settings.touch_weight * band.astype(np.float32)).to(device)
     return (torch.from_numpy(np.stack([b[0] for b in batch])).to(device),
             torch.from_numpy(np.stack([b[1] for b in batch])).to(device),
-            torch.tensor([r > 0 for r in rounds], device=device), weight)
+            torch.tensor(corrected, device=device), weight)
 
 
 def train(

@@ -31,6 +31,7 @@ from ..refine import REFINE_PRESETS
 from ..simulate import next_click, sample_training_clicks
 from .augment import jitter_image, transform
 from .cache import CachedImage
+from .perturb import later_state, perturbed_mask
 
 __all__ = ["Example", "TrainingSampler"]
 
@@ -185,6 +186,16 @@ class TrainingSampler:
             ex.clicks.pop(int(self.rng.integers(2, len(ex.clicks))))  # keep the scale-giving first pair
         ex.clicks.append(click)
         ex.window = choose_window(ex.gt.shape, ex.clicks, prediction, self.config)
+
+    def perturbed_rounds(self, ex: Example, k: int) -> None:
+        """`k` error clicks on a perturbed true mask instead of the network's (`napari_cag.training.perturb`):
+        the example becomes a session `k` clicks on, its previous mask an imperfect answer and its window
+        the one the inference policy gives that answer."""
+        objects = ex.item.objects if len(ex.item.object_ids) > 1 else None
+        mask = perturbed_mask(ex.gt, objects, self.rng)
+        ex.previous, ex.clicks = later_state(ex.gt, mask, ex.clicks, k, self.rng, ex.item.ignore)
+        ex.drop, ex.extra["zoom"] = None, False
+        ex.window = choose_window(ex.gt.shape, ex.clicks, ex.previous, self.config)
 
     def finish(self, ex: Example, prob: np.ndarray) -> np.ndarray:
         """An ``(H, W)`` network probability of an example made into the mask a user would get: the
