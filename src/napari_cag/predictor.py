@@ -29,7 +29,7 @@ from .image import mask_box
 from .model import ModelConfig, load_model
 from .domain import check_refine, image_domain, resolve_refine
 from .firstview import candidate_windows, framing_choice, inner_borders, object_extent, searched
-from .refine import RefineSettings, graph_cut, keep_unclaimed, respect_clicks
+from .refine import RefineSettings, graph_cut, keep_clicked_lobe, keep_unclaimed, respect_clicks
 from .refine.clicks import INSIDE, OUTSIDE
 from .structure import ImageStructure
 from .viewselect import SMALLEST_VIEW, ViewAnswer, score_views, view_features
@@ -483,7 +483,10 @@ def finish(prob: np.ndarray, image: np.ndarray, structure: ImageStructure, click
     (this object's last answer; None when there is none), and the contradicted clicks applied (`correct`).
     Training's iterative rounds call it too, so that their error clicks answer the masks users get."""
     if settings is not None:
-        prob = with_mask(prob, graph_cut(prob, image, clicks, settings))
+        mask = graph_cut(prob, image, clicks, settings)
+        if settings.neck_ratio and previous is None and len(clicks) == 1 and clicks[0].positive:
+            mask = keep_clicked_lobe(mask, clicks[0], settings.neck_ratio)
+        prob = with_mask(prob, mask)
         if previous is not None:
             prob = keep_unclaimed(prob, previous, clicks, image)
     if correct:

@@ -5,10 +5,13 @@
   the object at the image's own resolution, with the clicks as hard constraints.
 - `keep_unclaimed` (`clicks.py`): a negative click removes only the part of the
   previous mask that it claims across image edges, never the whole object.
+- `keep_clicked_lobe` (`necks.py`): a first click's mask loses the touching neighbour that a narrow neck
+  joins to the clicked object (the microscopy preset's ``neck_ratio``).
 - `respect_clicks` (`clicks.py`): a last guarantee that no click is contradicted.
 """
 
 from .clicks import keep_unclaimed, respect_clicks
 from .graphcut import REFINE_PRESETS, RefineSettings, graph_cut
+from .necks import keep_clicked_lobe
 
-__all__ = ["respect_clicks", "keep_unclaimed", "graph_cut", "RefineSettings", "REFINE_PRESETS"]
+__all__ = ["respect_clicks", "keep_unclaimed", "keep_clicked_lobe", "graph_cut", "RefineSettings", "REFINE_PRESETS"]

@@ -79,6 +79,9 @@ class RefineSettings:
         on the crop resampled to this size, so a click's cost is bounded for
         any object: the boundary is then decided at ``crop / max_side`` pixels,
         still finer than the network's view of the same object.
+    neck_ratio : float
+        After a first, lone positive click, lobes joined to the clicked one by a neck narrower than this x
+        the smaller lobe's inscribed radius are dropped (`napari_cag.refine.necks`); 0 keeps every lobe.
     """
 
     net_weight: float = 1.0
@@ -91,6 +94,7 @@ class RefineSettings:
     bins: int = 16
     max_nodes: int = 40_000
     max_side: int = 512
+    neck_ratio: float = 0.0
 
 
 #: Settings per image domain; ``"none"`` (no refinement) is handled by the caller.
@@ -100,8 +104,10 @@ REFINE_PRESETS: dict[str, RefineSettings] = {
     "natural": RefineSettings(colour_weight=2.0, band=0.5, iterations=2, max_nodes=20_000),
     # a nucleus is one of many alike blobs: the network leads, colour helps a little, and the
     # band stays narrow so that neighbours are not annexed; small click disks keep a negative
-    # click just outside a nucleus from biting into it
-    "microscopy": RefineSettings(colour_weight=0.5, edge_weight=2.0, band=0.15, min_band=3, click_radius=1),
+    # click just outside a nucleus from biting into it; a first click's mask keeps the clicked one of two
+    # touching nuclei
+    "microscopy": RefineSettings(colour_weight=0.5, edge_weight=2.0, band=0.15, min_band=3, click_radius=1,
+                                 neck_ratio=0.8),
 }
 
 
