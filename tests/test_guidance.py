@@ -106,6 +106,18 @@ def test_mask_distance_map():
         g.mask_distance_map(np.zeros((2, 2, 2)))
 
 
+def test_the_binary_previous_mask_is_a_step_where_the_distance_map_is_a_gentle_ramp(quadrants):
+    mask = np.zeros(quadrants.shape, bool)
+    mask[: mask.shape[0] // 2, : mask.shape[1] // 2] = True
+    maps = g.guidance_maps(quadrants, [Click(1, 1, True)], names=["previous_mask", "previous_mask_binary"],
+                           previous_mask=mask)
+    ramp, step = maps["previous_mask"], maps["previous_mask_binary"]
+    assert (step[mask] == 0).all() and (step[~mask] == 255).all()
+    assert (ramp[mask] == 0).all() and 0 < ramp[~mask].max() < 255  # the same mask, told far more faintly
+    empty = g.guidance_maps(quadrants, [], names=["previous_mask_binary"])["previous_mask_binary"]
+    assert (empty == 255).all()  # no previous mask: the no-click value, as for the distance map
+
+
 def test_no_clicks_gives_the_papers_empty_values(quadrants):
     assert (g.superpixel_maps(quadrants, []) == 255).all()
     assert (g.object_map(quadrants, []) == 0).all()

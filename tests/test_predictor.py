@@ -55,6 +55,23 @@ def test_predictor_runs_an_in_memory_network():
     assert "object" in maps
 
 
+def test_a_binary_previous_mask_model_is_given_the_previous_mask():
+    import dataclasses
+
+    from napari_cag.model import GUIDANCE_PRESETS
+
+    image = data.camera()[::8, ::8]
+    structure = compute_structure(image, n_segments=40)
+    config = dataclasses.replace(CONFIG, guidance=GUIDANCE_PRESETS["sp+obj+iter+binary"])
+    pred = Predictor((build_model(config), config), device="cpu")
+    previous = np.zeros(image.shape, bool)
+    previous[20:40, 20:40] = True
+    _, maps = pred.predict(three_channels(np.asarray(image, np.float32)[..., None] / 255), structure,
+                           [Click(30, 30), Click(45, 45)], previous_mask=previous)
+    step = maps["previous_mask_binary"]
+    assert set(np.unique(step)) == {0.0, 255.0}  # the mask reached the network, as a step
+
+
 def test_three_channels_rules():
     assert three_channels(np.zeros((2, 2, 1))).shape == (2, 2, 3)
     two = three_channels(np.stack([np.zeros((2, 2)), np.ones((2, 2))], -1))

@@ -333,9 +333,11 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--data", action="append", required=True,
                    help="training folder, optionally PATH:SPLIT (e.g. dsb2018:train.txt); repeat for several")
     t.add_argument("--guidance", default="sp+obj+iter", choices=["euclidean", "sp", "sp+obj", "sp+obj+iter",
-                                                                 "sp+obj+iter+scale", "sp+obj+iter+unrefuted"],
+                                                                 "sp+obj+iter+scale", "sp+obj+iter+unrefuted",
+                                                                 "sp+obj+iter+binary"],
                    help="input channels (sp+obj+iter+unrefuted: the object map counts only proposals "
-                        "holding no negative click; it may start from an sp+obj+iter model's --init)")
+                        "holding no negative click; sp+obj+iter+binary: the previous mask itself instead of "
+                        "its distance map; both may start from an sp+obj+iter model's --init)")
     t.add_argument("--arch", default="compact", choices=["compact", "fcn8s"])
     t.add_argument("--width", type=int, default=32)
     t.add_argument("--input-size", type=int, default=160)

@@ -59,11 +59,13 @@ CHANNELS = {
     "superpixel_neg_scaled": "scale-aware negative superpixel map (Eq. 4)",
     "object_scaled": "scale-aware object map (Eq. 5)",
     "previous_mask": "previous-mask distance",
+    "previous_mask_binary": "previous mask itself: 0 inside, 255 outside (beyond the paper)",
 }
 
-#: Channels that are another's variant (the same map, fewer proposals counted): a network trained on the
-#: plain one may start training on the variant.
-VARIANT_OF = {"object_unrefuted": "object"}
+#: Channels that are another's variant (the same map, fewer proposals counted; the previous mask without its
+#: distance ramp, which in a window the object fills rises by 1/160 of 255 per input pixel, too gentle for the
+#: network to follow): a network trained on the plain one may start training on the variant.
+VARIANT_OF = {"object_unrefuted": "object", "previous_mask_binary": "previous_mask"}
 
 
 def _check_max_distance(max_distance: float) -> float:
@@ -521,4 +523,6 @@ def guidance_maps(
             out[name] = euclid[0 if name.endswith("pos") else 1]
         else:
             out[name] = mask_distance_map(previous_mask, shape=structure.shape, max_distance=max_distance, grid=sample)
+            if name == "previous_mask_binary":
+                out[name] = np.where(out[name] > 0, MAX_VALUE, 0.0).astype(np.float32)
     return out

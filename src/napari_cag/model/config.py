@@ -18,6 +18,8 @@ GUIDANCE_PRESETS: dict[str, tuple[str, ...]] = {
     "sp+obj+iter+scale": ("superpixel_pos_scaled", "superpixel_neg_scaled", "object_scaled", "previous_mask"),
     # beyond the paper: Eq. 3 counts only the proposals that hold no negative click
     "sp+obj+iter+unrefuted": ("superpixel_pos", "superpixel_neg", "object_unrefuted", "previous_mask"),
+    # beyond the paper: the previous mask as a step instead of a distance ramp
+    "sp+obj+iter+binary": ("superpixel_pos", "superpixel_neg", "object", "previous_mask_binary"),
 }
 
 
