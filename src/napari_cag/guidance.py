@@ -394,6 +394,7 @@ def mask_distance_map(
     max_distance: float = DEFAULT_MAX_DISTANCE,
     region: Sequence[int] | None = None,
     grid: tuple[np.ndarray, np.ndarray] | None = None,
+    step: bool = False,
 ) -> np.ndarray:
     """Distance transform of the previous prediction (Sec. 4.2, Interaction Loop).
 
@@ -415,6 +416,9 @@ def mask_distance_map(
         Sample the map at these pixel rows x columns (255 outside the image);
         distances are measured on the grid's own spacing, so a coarse grid
         gives coarse distances.
+    step : bool
+        0 inside the mask and 255 everywhere else instead of the distance
+        (the ``"previous_mask_binary"`` channel).
 
     Returns
     -------
@@ -438,6 +442,8 @@ def mask_distance_map(
     sampled = where.paint(np.array([0.0, 1.0]), mask.astype(np.int8), outside=0.0) > 0
     if not sampled.any():
         return np.full(where.shape, MAX_VALUE, dtype=np.float32)
+    if step:
+        return np.where(sampled, 0.0, MAX_VALUE).astype(np.float32)
     spacing = [np.mean(np.diff(v)) if v.size > 1 else 1.0 for v in (where.rows, where.cols)]
     distance = ndimage.distance_transform_edt(~sampled, sampling=spacing)
     return _to_map_scale(distance, max_distance).astype(np.float32)
@@ -522,7 +528,6 @@ def guidance_maps(
                 euclid = euclidean_maps(structure.shape, clicks, max_distance=max_distance, grid=sample)
             out[name] = euclid[0 if name.endswith("pos") else 1]
         else:
-            out[name] = mask_distance_map(previous_mask, shape=structure.shape, max_distance=max_distance, grid=sample)
-            if name == "previous_mask_binary":
-                out[name] = np.where(out[name] > 0, MAX_VALUE, 0.0).astype(np.float32)
+            out[name] = mask_distance_map(previous_mask, shape=structure.shape, max_distance=max_distance, grid=sample,
+                                          step=name == "previous_mask_binary")
     return out

@@ -451,7 +451,7 @@ class Predictor:
         """The network on a batch of windows: ``[(prob, maps)]``, pasted back to the image or at input size.
         `previous_mask` is one mask for every window, or a list of one per window."""
         masks = previous_mask if isinstance(previous_mask, list) else [previous_mask] * len(windows)
-        if not any(name.startswith("previous_mask") for name in self.config.guidance):
+        if not self.config.reads_previous_mask:
             masks = [None] * len(windows)
         inputs = [network_input(image, structure, clicks, m, w, self.config) for m, w in zip(masks, windows)]
         x = torch.from_numpy(np.stack([i[0] for i in inputs])).to(self.device)

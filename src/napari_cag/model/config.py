@@ -115,6 +115,11 @@ class ModelConfig:
         """Network input channels: 3 image + guidance."""
         return 3 + len(self.guidance)
 
+    @property
+    def reads_previous_mask(self) -> bool:
+        """Whether a guidance channel shows the previous mask (as a distance map or as a step)."""
+        return any(name.startswith("previous_mask") for name in self.guidance)
+
     def n_segments_for(self, shape: tuple[int, int]) -> int:
         """Superpixel count for an image of this shape (see `max_superpixel_area`)."""
         return max(self.n_segments, round(shape[0] * shape[1] / self.max_superpixel_area))

@@ -64,13 +64,13 @@ def _clicked_lobes(mask: np.ndarray, at: tuple[int, int], ratio: float) -> np.nd
         return None
     keep, todo = {first}, [first]
     while todo:
-        a = lobes == todo.pop()
-        grown = ndi.binary_dilation(a)
-        for b in np.unique(lobes[grown & ~a]):
+        label = todo.pop()
+        a = lobes == label
+        for b in np.unique(lobes[ndi.binary_dilation(a) & ~a]):
             if b == 0 or b in keep:
                 continue
             neck = dist[ndi.binary_dilation(lobes == b) & a].max()
-            if neck >= ratio * min(radius[lobes[a][0]], radius[b]):
+            if neck >= ratio * min(radius[label], radius[b]):
                 keep.add(b)
                 todo.append(b)
     return np.isin(lobes, list(keep))[1:-1, 1:-1]

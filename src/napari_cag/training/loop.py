@@ -207,10 +207,11 @@ def _shard(net, sampler, rng, settings, config, device):
     examples, rounds = _draw(sampler, rng, settings.batch_size // settings.shards, settings, config)
     corrected = [r > 0 for r in rounds]
     if settings.perturbed_previous:
-        perturbed = (rng.random(len(rounds)) < settings.perturbed_previous) & np.array(corrected, dtype=bool)
-        for ex, k in zip(np.array(examples, dtype=object)[perturbed], np.array(rounds)[perturbed]):
-            sampler.perturbed_rounds(ex, int(k))
-        rounds = [0 if p else r for p, r in zip(perturbed, rounds)]
+        draws = rng.random(len(rounds))
+        for i, ex in enumerate(examples):
+            if rounds[i] and draws[i] < settings.perturbed_previous:
+                sampler.perturbed_rounds(ex, rounds[i])
+                rounds[i] = 0
     _forward_iterative(net, sampler, examples, rounds, device, settings.refined_rounds)
     batch = [sampler.inputs(ex) for ex in examples]
     weight = None

@@ -214,7 +214,7 @@ class TrainingSampler:
         cfg, item = self.config, ex.item
         clicks = [] if ex.drop == "all" else ex.clicks
         window = self.window_for(ex)
-        previous = ex.previous if any(n.startswith("previous_mask") for n in cfg.guidance) else None
+        previous = ex.previous if cfg.reads_previous_mask else None
         x, maps = network_input(item.image.astype(np.float32) / 255, item.structure, clicks, previous, window, cfg)
         if ex.drop in ("pos", "neg"):
             for i, name in enumerate(maps):
