@@ -31,15 +31,19 @@ def first_answers(spec: str, objects: int, min_area: int):
 
     root, split = _data_spec(spec)
     no_split = dataclasses.replace(REFINE_PRESETS["microscopy"], neck_ratio=0.0)
-    predictor, rows = Predictor("auto"), []
+    predictor, rows, current, sessions = Predictor("auto"), [], None, []
     for sample in load_dataset(root, split=split, max_instances=objects, seed=0):
         loaded = sample.load()
         if loaded.mask.sum() < min_area:
             continue
+        if sample.image_path != current:  # one pair of sessions per image: its structure is computed once each
+            current = sample.image_path
+            without = no_split if image_domain(loaded.image) == "microscopy" else None
+            sessions = [Session(loaded.image, model=predictor, refine=refine) for refine in (without, None)]
         click = next_click(np.zeros_like(loaded.mask), loaded.mask, loaded.ignore)
         masks = []
-        for refine in (no_split if image_domain(loaded.image) == "microscopy" else None, None):
-            session = Session(loaded.image, model=predictor, refine=refine)
+        for session in sessions:
+            session.reset()
             masks.append(session.add_click(click.y, click.x, True))
         rows.append((sample, loaded, click, *masks))
     return rows
