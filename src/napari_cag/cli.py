@@ -144,7 +144,8 @@ def _train(args) -> None:
                              validate_every=args.validate_every, save_every=args.save_every,
                              max_iter_rounds=args.max_iter_rounds, shards=args.shards, augment=not args.no_augment,
                              microscopy_share=args.microscopy_share, loss=args.loss,
-                             touch_weight=args.touch_weight, refined_rounds=args.refined_rounds,
+                             touch_weight=args.touch_weight, click_weight=args.click_weight,
+                             refined_rounds=args.refined_rounds,
                              perturbed_previous=args.perturbed_previous,
                              time_limit=args.minutes * 60 if args.minutes is not None else None)
     if args.threads:
@@ -387,6 +388,9 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--touch-weight", type=float, default=0.0,
                    help="extra cross-entropy weight on the pixels where the object meets another one "
                         "(TrainingSampler.touching): 1 + this; 0 leaves plain cross-entropy")
+    t.add_argument("--click-weight", type=float, default=0.0,
+                   help="extra cross-entropy weight within a few input pixels of an example's newest error click "
+                        "(TrainingSampler.near_newest_click), so the network obeys it: 1 + this; 0 leaves it off")
     t.add_argument("--microscopy-share", type=float, default=0.5,
                    help="odds of drawing a micrograph when the data hold micrographs and photographs")
     t.add_argument("--threads", type=int, default=None, help="torch and OpenCV threads per process")

@@ -13,7 +13,7 @@ from napari_cag.model import ModelConfig, load_model
 from napari_cag.structure import compute_structure
 from napari_cag.training.cache import build_cache, is_validation, load_cache
 from napari_cag.training.loop import TrainSettings, train
-from napari_cag.training.sampler import TOUCH_BAND, TrainingSampler
+from napari_cag.training.sampler import CLICK_BAND, TOUCH_BAND, TrainingSampler
 from napari_cag.training.validation import make_validator
 
 CONFIG = ModelConfig(width=8, input_size=64, min_window=20)
@@ -263,6 +263,36 @@ def test_touching_band_lies_where_two_objects_meet(tmp_path):
     np.testing.assert_array_equal(flipped, np.rot90(band, 1))
     lone = dataclasses.replace(ex, object_id=3, gt=objects == 3, clicks=[Click(38, 38, True)])
     assert not sampler.touching(lone).any()
+
+
+def test_click_band_is_a_disc_around_the_newest_click(tmp_path):
+    """The later-click weight covers the input pixels within CLICK_BAND of the newest click, wherever the
+    window puts it, follows the input's flips, and is empty when the clicks are hidden from the network."""
+    item, objects = touching_nuclei(tmp_path)
+    sampler = TrainingSampler([item], CONFIG, np.random.default_rng(0), augment=False)
+    ex = dataclasses.replace(sampler.draw(), object_id=1, gt=objects == 1, window=None, flips=(False, False),
+                             drop=None, clicks=[Click(15, 11, True), Click(20, 26, False)])
+    near = sampler.near_newest_click(ex)
+    window = sampler.window_for(ex)
+    rows, cols = window.grid(64)
+    r, c = np.nonzero(near)
+    step = window.side / 64
+    assert near.sum() > 0.8 * np.pi * CLICK_BAND**2
+    assert np.hypot(rows[r] - 20, cols[c] - 26).max() <= CLICK_BAND * step + 1  # around the negative click ...
+    assert np.hypot(rows[r] - 15, cols[c] - 11).min() > 5                      # ... not the first one
+    flipped = sampler.near_newest_click(dataclasses.replace(ex, flips=(True, False, True)))
+    np.testing.assert_array_equal(flipped, np.rot90(near, 1))
+    assert not sampler.near_newest_click(dataclasses.replace(ex, drop="all")).any()
+    spill = objects > 0  # a previous mask over both nuclei: the negative click in nucleus 2 marks all of 2
+    marked = sampler.near_newest_click(dataclasses.replace(ex, previous=spill))
+    assert (objects[np.ix_(rows, cols)] == 2)[~near].any()
+    np.testing.assert_array_equal(marked, near | (objects[np.ix_(rows, cols)] == 2))
+
+
+def test_training_with_click_weights_runs(tmp_path):
+    item, _ = touching_nuclei(tmp_path / "cache")
+    train(CONFIG, [item], tmp_path / "run", dataclasses.replace(SETTINGS, steps=2, click_weight=10.0))
+    assert saved_step(tmp_path / "run") == 2
 
 
 def test_training_with_touch_weights_runs_and_resumes(tmp_path):

@@ -66,6 +66,7 @@ class TrainSettings:
     time_limit: float | None = None  # seconds: train for this long (steps then fixed after the probe)
     loss: str = "ce"             # one of `napari_cag.training.loss.LOSSES` (cross-entropy, focal, or focal after errors)
     touch_weight: float = 0.0    # extra cross-entropy weight where the object meets another (`TrainingSampler.touching`)
+    click_weight: float = 0.0    # extra cross-entropy weight around a later click (`TrainingSampler.near_newest_click`)
     refined_rounds: bool = False  # error clicks placed on the refined mask, which is also the next previous
                                   # mask (`TrainingSampler.finish`), as a user's are; False: on the raw network's
     perturbed_previous: float = 0.0  # share of examples with rounds whose clicks and previous mask come from a
@@ -203,7 +204,7 @@ def recalibrate_statistics(net, sampler: TrainingSampler, batches: int, rng, set
 def _shard(net, sampler, rng, settings, config, device):
     """One shard of the batch, its iterative rounds run: ``(x, y, corrected, weight)``, `corrected`
     marking the examples that had error-click rounds, `weight` the pixel weights of the loss (None
-    without ``settings.touch_weight``)."""
+    without ``settings.touch_weight`` or ``settings.click_weight``)."""
     examples, rounds = _draw(sampler, rng, settings.batch_size // settings.shards, settings, config)
     corrected = [r > 0 for r in rounds]
     if settings.perturbed_previous:
@@ -215,9 +216,14 @@ def _shard(net, sampler, rng, settings, config, device):
     _forward_iterative(net, sampler, examples, rounds, device, settings.refined_rounds)
     batch = [sampler.inputs(ex) for ex in examples]
     weight = None
-    if settings.touch_weight:
-        band = np.stack([sampler.touching(ex) for ex in examples])
-        weight = torch.from_numpy(1 + settings.touch_weight * band.astype(np.float32)).to(device)
+    if settings.touch_weight or settings.click_weight:
+        weight = np.ones((len(examples),) + batch[0][1].shape, np.float32)
+        for w, ex, later in zip(weight, examples, corrected):
+            if settings.touch_weight:
+                w += settings.touch_weight * sampler.touching(ex)
+            if settings.click_weight and later:  # the first clicks' examples have no newest click to obey
+                w += settings.click_weight * sampler.near_newest_click(ex)
+        weight = torch.from_numpy(weight).to(device)
     return (torch.from_numpy(np.stack([b[0] for b in batch])).to(device),
             torch.from_numpy(np.stack([b[1] for b in batch])).to(device),
             torch.tensor(corrected, device=device), weight)
@@ -283,8 +289,9 @@ def train(
     """
     if settings.loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {settings.loss!r}")
-    if settings.touch_weight and settings.loss != "ce":
-        raise ValueError(f"touch_weight weights cross-entropy; it cannot go with the loss {settings.loss!r}")
+    if (settings.touch_weight or settings.click_weight) and settings.loss != "ce":
+        raise ValueError(f"touch_weight and click_weight weight cross-entropy; they cannot go with the loss "
+                         f"{settings.loss!r}")
     run = Path(run)
     rank, world = _world()
     if world > 1 and settings.shards != world:

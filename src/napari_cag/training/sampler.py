@@ -47,6 +47,7 @@ INSIDE_EXPAND = 0.5        # ... and down to this x (windows inside the object) 
 CLICK_MARGIN = 110         # px around the object where training clicks are drawn (D_OUT1 + NEG_BAND + 10)
 P_ZOOM = 0.5               # after a search window, zoom on the network's answer as at inference
 TOUCH_BAND = 2             # px of the network's input on each side of where the object meets another
+CLICK_BAND = 12            # px of the network's input around the newest click (`TrainingSampler.near_newest_click`)
 
 
 @dataclass
@@ -240,6 +241,26 @@ class TrainingSampler:
         band = (others & ndimage.binary_dilation(mine, disk)) | (mine & ndimage.binary_dilation(others, disk))
         return np.ascontiguousarray(transform(band, ex.flips))
 
+    def near_newest_click(self, ex: Example) -> np.ndarray:
+        """``(S, S)`` bool, aligned with `inputs`' target: where the newest click asks the network to
+        change its answer. The input pixels within `CLICK_BAND` of the click, and the whole error of the
+        previous mask the click lies in (a negative click in a neighbour the mask spilled into marks all
+        of that spill); none when the example's clicks are hidden from the network. RITM and FocalClick
+        weight the loss around the newest click for the same reason."""
+        size = self.config.input_size
+        if ex.drop == "all" or not ex.clicks:
+            return np.zeros((size, size), bool)
+        window = self.window_for(ex)
+        rows, cols = window.grid(size)
+        y, x = ex.clicks[-1].pixel
+        step = window.side / size  # image px per input px
+        near = np.hypot(*np.meshgrid((rows - y) / step, (cols - x) / step, indexing="ij")) <= CLICK_BAND
+        if ex.previous is not None:
+            errors, _ = ndimage.label(self._on_grid(ex, ex.previous) != self._on_grid(ex, ex.gt))
+            at = errors[np.abs(rows - y).argmin(), np.abs(cols - x).argmin()]
+            if at:
+                near |= errors == at
+        return np.ascontiguousarray(transform(near, ex.flips))
 
     def _on_grid(self, ex: Example, a: np.ndarray) -> np.ndarray:
         """An image-sized array sampled at the ``(S, S)`` points of the example's window, 0 past the border."""
