@@ -35,6 +35,39 @@ def test_a_negative_click_cuts_the_mask_along_the_image_edge():
     assert out[left].all()
 
 
+def test_an_overruled_negative_click_cuts_the_mask_instead_of_a_pinhole():
+    """The network kept both cells despite a negative click in the right one, and the refinement's click
+    disk punched a pinhole there: the click still takes the right cell away, as if it were inside."""
+    image, left, right = _two_touching_cells()
+    structure = compute_structure(image, n_segments=40)
+    prob = np.where(left | right, 0.9, 0.05).astype(np.float32)
+    clicks = [Click(60, 55), Click(60, 115, positive=False)]
+    holed = prob.copy()
+    holed[59:62, 114:117] = 0.05
+    rgb = three_channels(image[..., None])
+    out = respect_clicks(holed, clicks, rgb, structure, overruled=[clicks[1]]) > 0.5
+    assert not out[right].any()
+    assert out[left].all()
+    # without being told the network overruled it, the pinhole reads as the click obeyed
+    assert respect_clicks(holed, clicks, rgb, structure) is holed
+    # a negative click outside the mask, not enclosed by it, changes nothing
+    far = [Click(60, 55), Click(10, 10, positive=False)]
+    assert respect_clicks(prob, far, rgb, structure, overruled=[far[1]]) is prob
+
+
+def test_a_pinhole_whose_cut_would_take_most_of_the_mask_stays_a_pinhole():
+    """Positive click in the smaller (right) cell, overruled negative click in the larger one: the cut
+    would leave less than it takes, so only the pinhole is kept out."""
+    image, left, right = _two_touching_cells()
+    assert left.sum() > right.sum()
+    structure = compute_structure(image, n_segments=40)
+    holed = np.where(left | right, 0.9, 0.05).astype(np.float32)
+    holed[59:62, 54:57] = 0.05
+    clicks = [Click(60, 115), Click(60, 55, positive=False)]
+    out = respect_clicks(holed, clicks, three_channels(image[..., None]), structure, overruled=[clicks[1]]) > 0.5
+    np.testing.assert_array_equal(out, holed > 0.5)
+
+
 def test_a_positive_click_outside_the_mask_adds_its_superpixel():
     image, left, right = _two_touching_cells()
     structure = compute_structure(image, n_segments=40)

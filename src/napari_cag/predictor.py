@@ -482,6 +482,7 @@ def finish(prob: np.ndarray, image: np.ndarray, structure: ImageStructure, click
     (`settings`, None for none), what a newest negative click does not claim given back from `previous`
     (this object's last answer; None when there is none), and the contradicted clicks applied (`correct`).
     Training's iterative rounds call it too, so that their error clicks answer the masks users get."""
+    overruled = [c for c in clicks if not c.positive and prob[c.pixel] > 0.5]
     if settings is not None:
         mask = graph_cut(prob, image, clicks, settings)
         if settings.neck_ratio and previous is None and len(clicks) == 1 and clicks[0].positive:
@@ -490,7 +491,7 @@ def finish(prob: np.ndarray, image: np.ndarray, structure: ImageStructure, click
         if previous is not None:
             prob = keep_unclaimed(prob, previous, clicks, image)
     if correct:
-        prob = respect_clicks(prob, clicks, image, structure)
+        prob = respect_clicks(prob, clicks, image, structure, overruled=overruled)
     return prob
 
 

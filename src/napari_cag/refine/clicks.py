@@ -10,7 +10,11 @@ prediction, a contradicted click is applied directly:
 - negative clicks inside the mask cut it along image edges: a watershed of the
   gradient magnitude, flooded inside the mask from every click there, gives
   each mask pixel to its nearest click across edges, and the pixels won by
-  negative clicks leave the mask.
+  negative clicks leave the mask;
+- a negative click the network overruled but the refinement's click disk
+  kept out sits in a pinhole of the mask: it counts as inside, so it cuts
+  the mask as above instead of leaving a hole a few pixels wide, unless
+  that cut would take more of the mask than the positive clicks keep.
 
 Clicks the network already respects change nothing, so a good prediction is
 never touched.
@@ -36,7 +40,8 @@ SHAVE = 1.5  # px: how far inside the previous mask's edge the network may move 
 
 
 def respect_clicks(
-    prob: np.ndarray, clicks: Sequence[Click], image: np.ndarray, structure: ImageStructure, margin: int = 8
+    prob: np.ndarray, clicks: Sequence[Click], image: np.ndarray, structure: ImageStructure, margin: int = 8,
+    overruled: Sequence[Click] = (),
 ) -> np.ndarray:
     """The probability map changed so that every click is on its side of the 0.5 threshold.
 
@@ -52,6 +57,9 @@ def respect_clicks(
         The image's superpixels.
     margin : int
         Pixels around the mask's bounding box in which the edges are computed.
+    overruled : sequence of Click
+        Negative clicks the network put inside its mask (`finish` passes those of its raw answer):
+        one that now sits in a hole of the mask (the refinement's click disk) cuts the mask as if inside.
 
     Returns
     -------
@@ -59,7 +67,8 @@ def respect_clicks(
         `prob` itself when no click is contradicted, else a corrected copy.
     """
     mask = prob > 0.5
-    if all(mask[c.pixel] == c.positive for c in clicks):
+    holes = _pinholes(mask, overruled)
+    if holes is None and all(mask[c.pixel] == c.positive for c in clicks):
         return prob
     prob = prob.copy()
     sp = structure.superpixels
@@ -68,11 +77,16 @@ def respect_clicks(
             region = sp == sp[c.pixel]
             prob[region] = np.maximum(prob[region], INSIDE)
     mask = prob > 0.5
-    inside = [c for c in clicks if mask[c.pixel]]
-    if any(not c.positive for c in inside):
-        flooded, crop = _split(mask, inside, image, margin)
+    for region in ([mask | holes] if holes is not None else []) + [mask]:
+        inside = [c for c in clicks if region[c.pixel]]
+        if not any(not c.positive for c in inside):
+            continue
+        flooded, crop = _split(region, inside, image, margin)
+        if region is not mask and (flooded == 2).sum() > (flooded == 1).sum():
+            continue  # a pinhole's click would take most of the mask: too bold a guess, keep the pinhole
         cut = prob[crop]
         cut[flooded == 2] = np.minimum(cut[flooded == 2], OUTSIDE)
+        break
     return prob
 
 
@@ -133,6 +147,23 @@ def keep_unclaimed(prob: np.ndarray, previous: np.ndarray | None, clicks: Sequen
     prob = prob.copy()
     prob[crop][back] = INSIDE
     return prob
+
+
+def _pinholes(mask: np.ndarray, clicks: Sequence[Click]) -> np.ndarray | None:
+    """The holes of `mask` (background enclosed by it) that hold one of the negative `clicks`; None if none."""
+    clicks = [c for c in clicks if not c.positive and not mask[c.pixel]]
+    if not clicks or not mask.any():
+        return None
+    r0, c0, r1, c1 = mask_box(mask)
+    crop = (slice(r0, r1 + 1), slice(c0, c1 + 1))
+    labels, _ = ndi.label(ndi.binary_fill_holes(mask[crop]) & ~mask[crop])
+    picked = {labels[c.pixel[0] - r0, c.pixel[1] - c0] for c in clicks if r0 <= c.pixel[0] <= r1 and c0 <= c.pixel[1] <= c1}
+    picked.discard(0)
+    if not picked:
+        return None
+    holes = np.zeros_like(mask)
+    holes[crop] = np.isin(labels, list(picked))
+    return holes
 
 
 def _split(region: np.ndarray, clicks: Sequence[Click], image: np.ndarray, margin: int):
