@@ -77,17 +77,25 @@ def respect_clicks(
             region = sp == sp[c.pixel]
             prob[region] = np.maximum(prob[region], INSIDE)
     mask = prob > 0.5
-    for region in ([mask | holes] if holes is not None else []) + [mask]:
-        inside = [c for c in clicks if region[c.pixel]]
-        if not any(not c.positive for c in inside):
-            continue
-        flooded, crop = _split(region, inside, image, margin)
-        if region is not mask and (flooded == 2).sum() > (flooded == 1).sum():
-            continue  # a pinhole's click would take most of the mask: too bold a guess, keep the pinhole
-        cut = prob[crop]
-        cut[flooded == 2] = np.minimum(cut[flooded == 2], OUTSIDE)
-        break
+    # a pinhole's click that would take most of the mask is too bold a guess: the pinhole stays
+    if holes is None or not _cut(prob, mask | holes, clicks, image, margin, bold=False):
+        _cut(prob, mask, clicks, image, margin)
     return prob
+
+
+def _cut(prob: np.ndarray, region: np.ndarray, clicks: Sequence[Click], image: np.ndarray, margin: int,
+         bold: bool = True) -> bool:
+    """Lower, in place, `prob` where the negative clicks inside `region` win its split (`_split`); unless
+    `bold`, not if they would win more of it than the positive clicks. Returns whether it cut."""
+    inside = [c for c in clicks if region[c.pixel]]
+    if all(c.positive for c in inside):
+        return False
+    flooded, crop = _split(region, inside, image, margin)
+    if not bold and (flooded == 2).sum() > (flooded == 1).sum():
+        return False
+    cut = prob[crop]
+    cut[flooded == 2] = np.minimum(cut[flooded == 2], OUTSIDE)
+    return True
 
 
 def keep_unclaimed(prob: np.ndarray, previous: np.ndarray | None, clicks: Sequence[Click], image: np.ndarray,
