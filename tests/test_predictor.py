@@ -72,6 +72,30 @@ def test_a_binary_previous_mask_model_is_given_the_previous_mask():
     assert set(np.unique(step)) == {0.0, 255.0}  # the mask reached the network, as a step
 
 
+def test_a_model_trained_on_erased_masks_is_fed_them():
+    """`erase_refuted` models read the previous mask with the newest negative click's part gone."""
+    import dataclasses
+
+    from napari_cag.model import GUIDANCE_PRESETS
+
+    image = np.full((64, 96), 0.1, np.float32)
+    image[16:48, 8:48], image[16:48, 48:88] = 0.8, 0.5  # two touching boxes
+    structure = compute_structure(image, n_segments=20)
+    norm = three_channels(image[..., None])
+    previous = np.zeros(image.shape, bool)
+    previous[16:48, 8:88] = True  # the last answer took both
+    clicks = [Click(32, 24), Click(32, 72, positive=False)]
+    window = Window(-16, 0, 96)
+    plain = dataclasses.replace(CONFIG, guidance=GUIDANCE_PRESETS["sp+obj+iter+binary"])
+    erased = dataclasses.replace(plain, erase_refuted=True)
+    fed = [network_input(norm, structure, clicks, previous, window, c)[1]["previous_mask_binary"] < 128
+           for c in (plain, erased)]
+    cols = window.grid(64)[1]
+    assert fed[0][:, cols > 52].sum() > 100 and not fed[1][:, cols > 52].any()  # the right box is gone
+    np.testing.assert_array_equal(fed[0][:, cols < 44], fed[1][:, cols < 44])  # the left box stays
+    assert ModelConfig.from_dict(erased.to_dict()).erase_refuted  # saved with the weights
+
+
 def test_three_channels_rules():
     assert three_channels(np.zeros((2, 2, 1))).shape == (2, 2, 3)
     two = three_channels(np.stack([np.zeros((2, 2)), np.ones((2, 2))], -1))

@@ -7,7 +7,7 @@ from pathlib import Path
 from napari_cag import Click, Session, compute_structure
 from napari_cag.data import nuclei_2d
 from napari_cag.predictor import three_channels
-from napari_cag.refine import respect_clicks
+from napari_cag.refine import erase_refuted, respect_clicks
 from napari_cag.refine.clicks import SHAVE
 
 TINY_WEIGHTS = Path(__file__).parent / "data" / "tiny_discs.safetensors"
@@ -66,6 +66,23 @@ def test_a_pinhole_whose_cut_would_take_most_of_the_mask_stays_a_pinhole():
     clicks = [Click(60, 115), Click(60, 55, positive=False)]
     out = respect_clicks(holed, clicks, three_channels(image[..., None]), structure, overruled=[clicks[1]]) > 0.5
     np.testing.assert_array_equal(out, holed > 0.5)
+
+
+def test_the_previous_mask_a_network_reads_loses_what_the_newest_negative_click_refutes():
+    image, left, right = _two_touching_cells()
+    rgb = three_channels(image[..., None])
+    previous = left | right  # the last answer merged both cells
+    clicks = [Click(60, 55), Click(60, 115, positive=False)]
+    cut = erase_refuted(previous, clicks, rgb)
+    assert not cut[right].any() and cut[left].all()
+    assert previous[right].all()  # the caller's mask is left as it was
+    # nothing to erase: a positive newest click, a negative one outside the mask, no mask at all
+    assert erase_refuted(previous, clicks[:1] + [Click(60, 100)], rgb) is previous
+    assert erase_refuted(previous, [Click(60, 55), Click(5, 5, positive=False)], rgb) is previous
+    assert erase_refuted(None, clicks, rgb) is None
+    # the guard: a cut that would take more than the positive clicks keep is not made
+    bold = [Click(60, 115), Click(60, 55, positive=False)]
+    assert erase_refuted(previous, bold, rgb) is previous
 
 
 def test_a_positive_click_outside_the_mask_adds_its_superpixel():

@@ -119,6 +119,9 @@ def _train(args) -> None:
     if not 0 <= args.microscopy_share <= 1:
         raise SystemExit(f"error: --microscopy-share must lie in 0..1, got {args.microscopy_share}")
     guidance = GUIDANCE_PRESETS[args.guidance]
+    if args.erase_refuted and "iter" not in args.guidance:
+        raise SystemExit(f"error: --erase-refuted changes the previous mask, which --guidance {args.guidance} "
+                         "does not read")
     superpixel_area = args.max_superpixel_area
     _check_superpixel_area(superpixel_area)
     resumed = Path(args.run) / "last.safetensors"
@@ -131,7 +134,7 @@ def _train(args) -> None:
         superpixel_area = _saved_superpixel_area(args.init) if args.init else ModelConfig.max_superpixel_area
     config = ModelConfig(arch=args.arch, guidance=guidance, iterative=args.guidance.count("iter") > 0,
                          input_size=args.input_size, width=args.width, stride=args.stride,
-                         max_superpixel_area=superpixel_area,
+                         max_superpixel_area=superpixel_area, erase_refuted=args.erase_refuted,
                          meta={"trained_on": args.data, "command": "napari-cag " + shlex.join(args.argv)})
     with tqdm(desc="caching structures", unit="image") as bar:
         paths = build_cache(_training_images(args.data, args.max_images), args.cache, config, bar.update)
@@ -391,6 +394,10 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--click-weight", type=float, default=0.0,
                    help="extra cross-entropy weight within a few input pixels of an example's newest error click "
                         "(TrainingSampler.near_newest_click), so the network obeys it: 1 + this; 0 leaves it off")
+    t.add_argument("--erase-refuted", action="store_true",
+                   help="the previous mask the network reads comes with the newest negative click's part erased "
+                        "along image edges (napari_cag.refine.erase_refuted), in training and at inference; "
+                        "needs a guidance preset with the previous mask")
     t.add_argument("--microscopy-share", type=float, default=0.5,
                    help="odds of drawing a micrograph when the data hold micrographs and photographs")
     t.add_argument("--threads", type=int, default=None, help="torch and OpenCV threads per process")

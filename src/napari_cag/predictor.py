@@ -29,7 +29,7 @@ from .image import mask_box
 from .model import ModelConfig, load_model
 from .domain import check_refine, image_domain, resolve_refine
 from .firstview import candidate_windows, framing_choice, inner_borders, object_extent, searched
-from .refine import RefineSettings, graph_cut, keep_clicked_lobe, keep_unclaimed, respect_clicks
+from .refine import RefineSettings, erase_refuted, graph_cut, keep_clicked_lobe, keep_unclaimed, respect_clicks
 from .refine.clicks import INSIDE, OUTSIDE
 from .structure import ImageStructure
 from .viewselect import SMALLEST_VIEW, ViewAnswer, score_views, view_features
@@ -133,7 +133,7 @@ def network_input(
     clicks : iterable of Click
         All clicks so far.
     previous_mask : (H, W) bool ndarray or None
-        The last prediction.
+        The last prediction (with `config.erase_refuted`, cut where the newest click refutes it).
     window : Window
         From `choose_window`.
     config : ModelConfig
@@ -148,6 +148,8 @@ def network_input(
     """
     clicks = as_clicks(clicks)
     size = config.input_size
+    if config.erase_refuted:
+        previous_mask = erase_refuted(previous_mask, clicks, image)
     maps = guidance_maps(
         structure, clicks, names=config.guidance, previous_mask=previous_mask, scale=estimate_scale(clicks),
         f=config.f, f1=config.f1, f2=config.f2, max_distance=float(window.side), grid=window.grid(size),

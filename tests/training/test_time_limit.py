@@ -66,7 +66,8 @@ def test_a_time_limit_must_be_a_positive_number(images, tmp_path, limit):
 @pytest.mark.parametrize(("extra", "message"), [(["--minutes", "0"], "positive number"),
                                                 (["--minutes", "nan"], "positive number"),
                                                 (["--minutes", "5", "--resume"], "cannot be resumed"),
-                                                (["--microscopy-share", "1.5"], "must lie in 0..1")])
+                                                (["--microscopy-share", "1.5"], "must lie in 0..1"),
+                                                (["--guidance", "sp+obj", "--erase-refuted"], "does not read")])
 def test_the_cli_refuses_bad_minutes_or_shares_before_any_work(tmp_path, capsys, extra, message):
     from napari_cag.cli import main
 

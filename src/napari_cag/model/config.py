@@ -76,6 +76,10 @@ class ModelConfig:
         framing rule of `napari_cag.firstview`. None keeps the rule.
         Adapting a model keeps it; training builds a new configuration
         without one.
+    erase_refuted : bool
+        The previous mask the network reads comes with the newest negative
+        click's part erased (`napari_cag.refine.erase_refuted`), in training
+        and at inference; False feeds it as it was.
     meta : dict
         Free-form provenance: training data, steps, measured accuracy.
     """
@@ -96,6 +100,7 @@ class ModelConfig:
     auto_zoom: bool = True
     object_bias: float = 0.0
     view_selector: dict | None = None
+    erase_refuted: bool = False
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:

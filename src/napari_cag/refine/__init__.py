@@ -10,8 +10,8 @@
 - `respect_clicks` (`clicks.py`): a last guarantee that no click is contradicted.
 """
 
-from .clicks import keep_unclaimed, respect_clicks
+from .clicks import erase_refuted, keep_unclaimed, respect_clicks
 from .graphcut import REFINE_PRESETS, RefineSettings, graph_cut
 from .necks import keep_clicked_lobe
 
-__all__ = ["respect_clicks", "keep_unclaimed", "keep_clicked_lobe", "graph_cut", "RefineSettings", "REFINE_PRESETS"]
+__all__ = ["respect_clicks", "erase_refuted", "keep_unclaimed", "keep_clicked_lobe", "graph_cut", "RefineSettings", "REFINE_PRESETS"]

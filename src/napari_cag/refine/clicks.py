@@ -33,7 +33,7 @@ from ..clicks import Click
 from ..image import mask_box
 from ..structure import ImageStructure
 
-__all__ = ["respect_clicks", "keep_unclaimed"]
+__all__ = ["respect_clicks", "keep_unclaimed", "erase_refuted"]
 
 INSIDE, OUTSIDE = 0.75, 0.25  # probabilities given to pixels a click puts in or out
 SHAVE = 1.5  # px: how far inside the previous mask's edge the network may move it without being overruled
@@ -96,6 +96,31 @@ def _cut(prob: np.ndarray, region: np.ndarray, clicks: Sequence[Click], image: n
     cut = prob[crop]
     cut[flooded == 2] = np.minimum(cut[flooded == 2], OUTSIDE)
     return True
+
+
+def erase_refuted(previous: np.ndarray | None, clicks: Sequence[Click], image: np.ndarray,
+                  margin: int = 8) -> np.ndarray | None:
+    """The previous mask as the newest negative click asks for it, for a network that reads it.
+
+    A network that reads its previous mask tends to copy it, the part a new
+    negative click refutes included. When the newest click is negative and
+    inside `previous`, the mask is split along image edges as in
+    `respect_clicks`, and the negative clicks' part leaves it, unless that part
+    would be larger than the positive clicks' (the same guard as for a
+    pinhole). `ModelConfig.erase_refuted` feeds a network this mask in
+    training and at inference alike.
+
+    Returns
+    -------
+    (H, W) bool ndarray or None
+        `previous` itself when there is nothing to erase, else a cut copy.
+    """
+    if previous is None or not clicks or clicks[-1].positive or not previous[clicks[-1].pixel]:
+        return previous
+    prob = previous.astype(np.float32)
+    if not _cut(prob, previous, clicks, image, margin, bold=False):
+        return previous
+    return prob > 0.5
 
 
 def keep_unclaimed(prob: np.ndarray, previous: np.ndarray | None, clicks: Sequence[Click], image: np.ndarray,
