@@ -154,3 +154,28 @@ def test_random_walker_finds_a_bright_disc():
     rw.reset()
     assert rw.clicks == [] and not rw.mask.any()
     assert not rw.add_click(4, 4, positive=False).any()  # only background seeds: nothing to segment
+
+
+def test_the_paired_script_says_which_method_needs_fewer_clicks_and_how_surely(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "paired_noc.py"
+    header = "method,object,area,noc@85,noc@90,iou@1\n"
+    for name, clicks in (("a", [2, 3, 4, 5] * 10), ("b", [4, 5, 6, 7] * 10)):
+        (tmp_path / name).mkdir()
+        rows = [f"{name},obj{k},100,{n},{n + 1},0.5\n" for k, n in enumerate(clicks)]
+        (tmp_path / name / "objects.csv").write_text(header + "".join(rows))
+    out = subprocess.run([sys.executable, str(script), str(tmp_path / "a"), str(tmp_path / "b")],
+                         check=True, capture_output=True, text=True).stdout
+    assert "(40 objects): noc@85 -2.00 [-2.00, -2.00]" in out  # A always needs 2 clicks fewer
+    # a missing run and objects that differ are refused, not compared
+    bad = subprocess.run([sys.executable, str(script), str(tmp_path / "a"), str(tmp_path / "b" / "objects.csv"),
+                          str(tmp_path / "a"), str(tmp_path / "missing")], capture_output=True, text=True)
+    assert bad.returncode != 0 and "no " in bad.stderr and "(40 objects)" in bad.stdout
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "objects.csv").write_text(header + "c,other,100,1,2,0.5\n")
+    odd = subprocess.run([sys.executable, str(script), str(tmp_path / "a"), str(tmp_path / "c")],
+                         capture_output=True, text=True)
+    assert odd.returncode != 0 and "different objects" in odd.stderr
