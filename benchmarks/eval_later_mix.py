@@ -1,15 +1,19 @@
-"""`napari-cag evaluate` with a second network mixed into the later clicks (an experiment, not a shipped feature).
+"""`napari-cag evaluate` with another network, or another share, mixed into the later clicks.
 
     python benchmarks/eval_later_mix.py checkpoints/binary2/last.safetensors 0.3 [--split-off] -- \\
         evaluate --data ../shared/datasets/dsb2018:val.txt --method microscopy --seed 0 --stop-at 0.9 \\
         --max-instances 300 --out runs/mix_dsb
 
-On every click after the first (two clicks or more, one window), the network's
-probability becomes ``(1 - share) * own + share * second`` on the same window,
-each network fed its own guidance channels; the first click and its views are
-the method's alone. ``--split-off`` sets the microscopy preset's touching-nucleus
-split (`RefineSettings.neck_ratio`) to 0, as in the runs compared with the
-framing rule (docs/RESULTS.md, nineteenth session of the models issue).
+Every model the command loads gets ``later_mix = {"weights": SECOND, "share":
+SHARE}`` (`napari_cag.model.ModelConfig.later_mix`; share 0 removes it): on
+every click once the object has a mask, the network's probability becomes
+``(1 - share) * own + share * second`` on the same window, each network fed its
+own guidance channels; the first click and its views are the model's alone.
+The shipped ``microscopy`` model mixes ``microscopy_later`` in with share 0.3;
+this script tries other networks and shares (docs/RESULTS.md, nineteenth
+session of the models issue). ``--split-off`` sets the microscopy preset's
+touching-nucleus split (`RefineSettings.neck_ratio`) to 0, as in the runs
+compared with the framing rule.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from pathlib import Path
 
 
 def main() -> None:
@@ -28,31 +33,23 @@ def main() -> None:
     rest = rest[1:] if rest[:1] == ["--"] else rest
     if not 0 <= args.share <= 1:
         raise SystemExit(f"error: share must lie in 0..1, got {args.share}")
+    if not Path(args.second).is_file():
+        raise SystemExit(f"error: no weights file {args.second}")
 
     import napari_cag.predictor as predictor
     from napari_cag.cli import main as cli
-    from napari_cag.model import load_model
     from napari_cag.refine import REFINE_PRESETS
 
     if args.split_off:
         REFINE_PRESETS["microscopy"] = dataclasses.replace(REFINE_PRESETS["microscopy"], neck_ratio=0.0)
-    own_pass, second = predictor.Predictor._pass, {}
+    mix = {"weights": str(Path(args.second).resolve()), "share": args.share} if args.share else None
+    load = predictor.load_model
 
-    def mixed(self, image, structure, clicks, previous_mask, windows, paste=True):
-        out = own_pass(self, image, structure, clicks, previous_mask, windows, paste)
-        if len(windows) != 1 or len(clicks) < 2 or not paste or args.share == 0:
-            return out
-        if not second:
-            second["net"], second["config"] = load_model(args.second, self.device)
-        own = self.net, self.config
-        self.net, self.config = second["net"], second["config"]
-        try:
-            other = own_pass(self, image, structure, clicks, previous_mask, windows, paste)
-        finally:
-            self.net, self.config = own
-        return [((1 - args.share) * out[0][0] + args.share * other[0][0], out[0][1])]
+    def load_mixed(path, device="cpu"):
+        net, config = load(path, device)
+        return net, dataclasses.replace(config, later_mix=mix)
 
-    predictor.Predictor._pass = mixed
+    predictor.load_model = load_mixed
     cli(rest)
 
 

@@ -30,6 +30,12 @@ def test_every_shipped_model_has_weights_a_config_and_a_model_card(domain):
     for heading in ("Trained on", "Recipe", "Measured", "Not for", "Parameters", "FLOPs"):
         assert heading in card, f"{weights.with_suffix('.md').name} lacks {heading!r}"
     assert config["meta"]["name"] == weights.stem
+    if config.get("later_mix"):  # the network mixed into its later clicks ships with it, card and all
+        later = weights.parent / config["later_mix"]["weights"]
+        assert later.is_file() and later.stat().st_size < 20 * 2**20
+        assert json.loads(later.with_suffix(".json").read_text())["meta"]["name"] == later.stem
+        later_card = later.with_suffix(".md").read_text()
+        assert all(h in later_card for h in ("Trained on", "Recipe", "Measured", "Not for", "Parameters", "FLOPs"))
 
 
 @pytest.mark.parametrize("name", ["nuclei", "astronaut"])

@@ -96,6 +96,39 @@ def test_a_model_trained_on_erased_masks_is_fed_them():
     assert ModelConfig.from_dict(erased.to_dict()).erase_refuted  # saved with the weights
 
 
+def test_a_later_mix_network_joins_every_click_after_the_first(tmp_path):
+    """`ModelConfig.later_mix`: once the object has a mask, the probability is the share-weighted mix of the
+    two networks, each fed its own channels; the first click is the model's own."""
+    import dataclasses
+
+    from napari_cag.model import GUIDANCE_PRESETS, save_model
+
+    image = three_channels(np.asarray(data.camera()[::8, ::8], np.float32)[..., None] / 255)
+    structure = compute_structure(image, n_segments=40)
+    torch.manual_seed(0)
+    config_b = dataclasses.replace(CONFIG, guidance=GUIDANCE_PRESETS["sp+obj+iter+binary"])
+    net_a, net_b = build_model(CONFIG), build_model(config_b)
+    save_model(tmp_path / "later.safetensors", net_b, config_b)
+    mixed = dataclasses.replace(CONFIG, later_mix={"weights": str(tmp_path / "later.safetensors"), "share": 0.25})
+    raw = dict(device="cpu", refine="none", respect_clicks=False)
+    mix, own, other = (Predictor((net_a, mixed), **raw), Predictor((net_a, CONFIG), **raw),
+                       Predictor((net_b, config_b), **raw))
+    first = [Click(30, 30)]
+    np.testing.assert_array_equal(mix.predict(image, structure, first)[0], own.predict(image, structure, first)[0])
+    previous = np.zeros(image.shape[:2], bool)
+    previous[20:40, 20:40] = True
+    later = first + [Click(25, 45)]
+    got = mix.predict(image, structure, later, previous_mask=previous)[0]
+    want = 0.75 * own.predict(image, structure, later, previous_mask=previous)[0] + \
+        0.25 * other.predict(image, structure, later, previous_mask=previous)[0]
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    with pytest.raises(ValueError, match="later_mix"):
+        dataclasses.replace(CONFIG, later_mix={"weights": "x.safetensors", "share": 1.5})
+    with pytest.raises(FileNotFoundError, match="absent"):
+        Predictor((net_a, dataclasses.replace(mixed, later_mix={"weights": "absent.safetensors", "share": 0.5})),
+                  **raw).predict(image, structure, later, previous_mask=previous)
+
+
 def test_three_channels_rules():
     assert three_channels(np.zeros((2, 2, 1))).shape == (2, 2, 3)
     two = three_channels(np.stack([np.zeros((2, 2)), np.ones((2, 2))], -1))

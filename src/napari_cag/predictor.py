@@ -229,6 +229,7 @@ class Predictor:
             raise ValueError(f"first_view must be 'auto', 'search', 'rule' or 'whole', got {first_view!r}")
         self.first_view = first_view
         self._models: dict[str, tuple] = {}
+        self._later: dict[Path, tuple] = {}  # `ModelConfig.later_mix` networks, by file
         self._overrides: dict = {}  # `update_config`'s changes, for the models of every domain
         # One prediction at a time: in "auto" mode a prediction switches the network, so two threads
         # sharing a predictor (the widget's clicks and its propagation) must not interleave.
@@ -353,6 +354,11 @@ class Predictor:
             else:
                 window = choose_window(image.shape, clicks, previous_mask, self.config)
                 prob, maps = self._pass(image, structure, clicks, previous_mask, [window])[0]
+                if self.config.later_mix and previous_mask is not None and previous_mask.any():
+                    share = float(self.config.later_mix["share"])
+                    later = self._pass(image, structure, clicks, previous_mask, [window],
+                                       model=self._later_model(self.config.later_mix["weights"]))[0][0]
+                    prob = (1 - share) * prob + share * later
         settings = resolve_refine(domain if refine == "auto" else refine, image)
         prob = finish(prob, image, structure, clicks, settings, previous_mask if keep_previous else None,
                       self.respect_clicks)
@@ -449,17 +455,32 @@ class Predictor:
         zoom = choose_window(shape, clicks, coarse, self.config)
         return zoom if coarse.any() and zoom.side * 2 <= window.side else None
 
-    def _pass(self, image, structure, clicks, previous_mask, windows, paste=True):
-        """The network on a batch of windows: ``[(prob, maps)]``, pasted back to the image or at input size.
-        `previous_mask` is one mask for every window, or a list of one per window."""
+    def _later_model(self, weights: str) -> tuple:
+        """``(net, config)`` of a `ModelConfig.later_mix` network, loaded once; a relative name is a
+        shipped weights file."""
+        path = Path(weights) if Path(weights).is_absolute() else WEIGHTS_DIR / weights
+        if path not in self._later:
+            net, config = load_model(path, self.device)
+            settings = (config.max_superpixel_area, config.n_segments)
+            if settings != (self.config.max_superpixel_area, self.config.n_segments):
+                raise ValueError(f"{path.name}, mixed into the later clicks, must share its superpixel settings "
+                                 "with the model it mixes into")
+            self._later[path] = net, config
+        return self._later[path]
+
+    def _pass(self, image, structure, clicks, previous_mask, windows, paste=True, model=None):
+        """The network (`model`'s, default the predictor's) on a batch of windows: ``[(prob, maps)]``, pasted
+        back to the image or at input size. `previous_mask` is one mask for every window, or a list of one
+        per window."""
+        net, config = model or (self.net, self.config)
         masks = previous_mask if isinstance(previous_mask, list) else [previous_mask] * len(windows)
-        if not self.config.reads_previous_mask:
+        if not config.reads_previous_mask:
             masks = [None] * len(windows)
-        inputs = [network_input(image, structure, clicks, m, w, self.config) for m, w in zip(masks, windows)]
+        inputs = [network_input(image, structure, clicks, m, w, config) for m, w in zip(masks, windows)]
         x = torch.from_numpy(np.stack([i[0] for i in inputs])).to(self.device)
         # channels last: the convolutions of a first click's batched views take 10-20 % less time on the CPU
         x = x.contiguous(memory_format=torch.channels_last)
-        probs = object_probability(self.net(x).contiguous(), self.config)
+        probs = object_probability(net(x).contiguous(), config)
         return [(paste_back(p, w, image.shape) if paste else p, i[1]) for p, w, i in zip(probs, windows, inputs)]
 
 

@@ -80,6 +80,13 @@ class ModelConfig:
         The previous mask the network reads comes with the newest negative
         click's part erased (`napari_cag.refine.erase_refuted`), in training
         and at inference; False feeds it as it was.
+    later_mix : dict or None
+        A second network mixed into the later clicks: ``{"weights": FILE,
+        "share": S}``. Once the object has a mask, each click's probability
+        is ``(1 - S)`` x this network's plus ``S`` x FILE's, on the same
+        window, each network fed its own guidance channels; the first click
+        and its views are this network's alone. A relative FILE is one of
+        the package's weights files. None: this network alone.
     meta : dict
         Free-form provenance: training data, steps, measured accuracy.
     """
@@ -101,6 +108,7 @@ class ModelConfig:
     object_bias: float = 0.0
     view_selector: dict | None = None
     erase_refuted: bool = False
+    later_mix: dict | None = None
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -112,6 +120,10 @@ class ModelConfig:
             raise ValueError(f"arch must be 'compact' or 'fcn8s', got {self.arch!r}")
         if self.input_size % 32:
             raise ValueError(f"input_size must be a multiple of 32, got {self.input_size}")
+        if self.later_mix is not None:
+            if set(self.later_mix) != {"weights", "share"} or not 0 < float(self.later_mix["share"]) <= 1:
+                raise ValueError(f"later_mix must be {{'weights': FILE, 'share': S}} with 0 < S <= 1, "
+                                 f"got {self.later_mix!r}")
         if self.max_superpixel_area < 1:
             raise ValueError(f"max_superpixel_area must be a positive number of pixels, got {self.max_superpixel_area}")
 
