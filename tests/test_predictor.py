@@ -127,6 +127,11 @@ def test_a_later_mix_network_joins_every_click_after_the_first(tmp_path):
     with pytest.raises(FileNotFoundError, match="absent"):
         Predictor((net_a, dataclasses.replace(mixed, later_mix={"weights": "absent.safetensors", "share": 0.5})),
                   **raw).predict(image, structure, later, previous_mask=previous)
+    save_model(tmp_path / "wide.safetensors", net_b, dataclasses.replace(config_b, input_size=96))
+    with pytest.raises(ValueError, match="input_size"):  # fed the same window at the same size, or not at all
+        Predictor((net_a, dataclasses.replace(mixed, later_mix={"weights": str(tmp_path / "wide.safetensors"),
+                                                                "share": 0.5})),
+                  **raw).predict(image, structure, later, previous_mask=previous)
 
 
 def test_three_channels_rules():

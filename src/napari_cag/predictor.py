@@ -353,12 +353,10 @@ class Predictor:
                 prob, maps = view(image, structure, clicks, first)
             else:
                 window = choose_window(image.shape, clicks, previous_mask, self.config)
-                prob, maps = self._pass(image, structure, clicks, previous_mask, [window])[0]
-                if self.config.later_mix and previous_mask is not None and previous_mask.any():
-                    share = float(self.config.later_mix["share"])
-                    later = self._pass(image, structure, clicks, previous_mask, [window],
-                                       model=self._later_model(self.config.later_mix["weights"]))[0][0]
-                    prob = (1 - share) * prob + share * later
+                if self.config.later_mix and not fresh:
+                    prob, maps = self._mixed_pass(image, structure, clicks, previous_mask, window)
+                else:
+                    prob, maps = self._pass(image, structure, clicks, previous_mask, [window])[0]
         settings = resolve_refine(domain if refine == "auto" else refine, image)
         prob = finish(prob, image, structure, clicks, settings, previous_mask if keep_previous else None,
                       self.respect_clicks)
@@ -461,18 +459,34 @@ class Predictor:
         path = Path(weights) if Path(weights).is_absolute() else WEIGHTS_DIR / weights
         if path not in self._later:
             net, config = load_model(path, self.device)
-            settings = (config.max_superpixel_area, config.n_segments)
-            if settings != (self.config.max_superpixel_area, self.config.n_segments):
-                raise ValueError(f"{path.name}, mixed into the later clicks, must share its superpixel settings "
+            shared = ("max_superpixel_area", "n_segments", "input_size", "erase_refuted")
+            if any(getattr(config, k) != getattr(self.config, k) for k in shared):
+                raise ValueError(f"{path.name}, mixed into the later clicks, must share {', '.join(shared)} "
                                  "with the model it mixes into")
             self._later[path] = net, config
         return self._later[path]
 
-    def _pass(self, image, structure, clicks, previous_mask, windows, paste=True, model=None):
-        """The network (`model`'s, default the predictor's) on a batch of windows: ``[(prob, maps)]``, pasted
+    def _mixed_pass(self, image, structure, clicks, previous_mask, window):
+        """A later click through both networks of `ModelConfig.later_mix`: ``(1 - S)`` x this network's
+        probability + ``S`` x the other's. The guidance maps are computed once for both, with this model's
+        settings (so `update_config`'s scale factors hold for both), and each network reads its own."""
+        later, later_config = self._later_model(self.config.later_mix["weights"])
+        share = float(self.config.later_mix["share"])
+        both = replace(self.config, guidance=tuple(dict.fromkeys(self.config.guidance + later_config.guidance)))
+        x, maps = network_input(image, structure, clicks, previous_mask, window, both)
+        row = {name: 3 + i for i, name in enumerate(both.guidance)}
+        probs = []
+        for net, config in ((self.net, self.config), (later, later_config)):
+            own = torch.from_numpy(x[[0, 1, 2, *(row[n] for n in config.guidance)]][None]).to(self.device)
+            probs.append(object_probability(net(own.contiguous(memory_format=torch.channels_last)), config)[0])
+        prob = (1 - share) * probs[0] + share * probs[1]  # mixed before the (linear) paste: one paste, not two
+        return paste_back(prob, window, image.shape), {n: maps[n] for n in self.config.guidance}
+
+    def _pass(self, image, structure, clicks, previous_mask, windows, paste=True):
+        """The network on a batch of windows: ``[(prob, maps)]``, pasted
         back to the image or at input size. `previous_mask` is one mask for every window, or a list of one
         per window."""
-        net, config = model or (self.net, self.config)
+        net, config = self.net, self.config
         masks = previous_mask if isinstance(previous_mask, list) else [previous_mask] * len(windows)
         if not config.reads_previous_mask:
             masks = [None] * len(windows)

@@ -84,9 +84,11 @@ class ModelConfig:
         A second network mixed into the later clicks: ``{"weights": FILE,
         "share": S}``. Once the object has a mask, each click's probability
         is ``(1 - S)`` x this network's plus ``S`` x FILE's, on the same
-        window, each network fed its own guidance channels; the first click
-        and its views are this network's alone. A relative FILE is one of
-        the package's weights files. None: this network alone.
+        window, each network fed its own guidance channels (computed once,
+        with this configuration's scale factors; FILE must share the
+        superpixel settings, `input_size` and `erase_refuted`); the first
+        click and its views are this network's alone. A relative FILE is one
+        of the package's weights files. None: this network alone.
     meta : dict
         Free-form provenance: training data, steps, measured accuracy.
     """
