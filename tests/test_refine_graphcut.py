@@ -113,3 +113,53 @@ def test_the_cut_is_the_least_energy_labelling(seed):
     # capacities are rounded to 1/100: the cut may miss the optimum by that rounding only
     assert _energy(cut, unary, pairs) <= best + 0.01 * 60
     assert np.array_equal(graph.cut(unary), cut)  # the graph is reused for the colour model's rounds
+
+
+# The widget's flow: the image's structure in a worker of Qt's thread pool, then a click (the network and the
+# refinement) in the same, reused worker, while the main thread runs Python (the event loop).
+_WORKER_CLICK = """
+from qtpy.QtCore import QRunnable, QThreadPool
+from napari_cag import Session
+from napari_cag.data import nuclei_2d
+
+image = nuclei_2d()
+image = (image[0] if isinstance(image, tuple) else image)[128:384, 128:384]
+pool, box = QThreadPool(), {}
+pool.setMaxThreadCount(1)
+
+class Task(QRunnable):
+    def __init__(self, work):
+        super().__init__()
+        self.work = work
+
+    def run(self):
+        self.work()
+
+def prepare():
+    box["session"] = Session(image, model="microscopy")
+
+def click():
+    box["mask"] = box["session"].add_click(122, 122)
+
+for work in (prepare, click):
+    pool.start(Task(work))
+    while pool.activeThreadCount():
+        sum(range(1000))
+print("object pixels", int(box["mask"].sum()))
+"""
+
+
+def test_a_refined_click_in_a_reused_worker_thread_keeps_the_process_alive(tmp_path):
+    """OR-Tools' binding used to set up its NumPy interface on the first cut, taking the GIL back with a
+    thread state left from the worker's previous task: the process died (SIGSEGV) on napari's first click."""
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("qtpy.QtCore")
+    script = tmp_path / "worker_click.py"
+    script.write_text(_WORKER_CLICK)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, f"exit status {done.returncode}: {done.stderr[-2000:]}"
+    assert int(done.stdout.split()[-1]) > 100  # the clicked nucleus

@@ -50,6 +50,25 @@ _HARD = 10**7             # capacity of a hard constraint
 _OFFSETS = ((0, 1, 1.0), (1, 0, 1.0), (1, 1, 2 ** -0.5), (1, -1, 2 ** -0.5))
 
 
+def _bind_numpy() -> None:
+    """Give OR-Tools' max-flow binding its first NumPy arrays now, on the importing thread.
+
+    The binding sets up its NumPy interface on the first arrays it is given,
+    letting go of the GIL and taking it back on the way (pybind11's
+    ``gil_safe_call_once_and_store``). In a worker of napari's thread pool that
+    had run a task before (the image's structure), taking it back used a thread
+    state left from that task, and the process died (a segmentation fault on the
+    widget's first click). Done once here, that step never runs in a worker.
+    """
+    flow = max_flow.SimpleMaxFlow()
+    flow.add_arcs_with_capacity(np.zeros(1, np.int64), np.ones(1, np.int64), np.ones(1, np.int64))
+    flow.solve(0, 1)
+    flow.get_source_side_min_cut()
+
+
+_bind_numpy()
+
+
 @dataclass(frozen=True)
 class RefineSettings:
     """Weights and sizes of the refinement energy (see the module docstring).
