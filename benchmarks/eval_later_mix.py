@@ -13,7 +13,9 @@ The shipped ``microscopy`` model mixes ``microscopy_later`` in with share 0.3;
 this script tries other networks and shares (docs/RESULTS.md, nineteenth
 session of the models issue). ``--split-off`` sets the microscopy preset's
 touching-nucleus split (`RefineSettings.neck_ratio`) to 0, as in the runs
-compared with the framing rule.
+compared with the framing rule. ``--first-zoom`` mixes the second network into
+the first click's zoom too (the selected view's second look, which reads the
+first answer as its mask), leaving the views and their selection alone.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ def main() -> None:
     parser.add_argument("second", help="weights of the second network (a .safetensors with its JSON)")
     parser.add_argument("share", type=float, help="the second network's share of the later clicks' probability")
     parser.add_argument("--split-off", action="store_true", help="no touching-nucleus split at the first click")
+    parser.add_argument("--first-zoom", action="store_true", help="mix into the first click's zoom too")
     args, rest = parser.parse_known_args()
     rest = rest[1:] if rest[:1] == ["--"] else rest
     if not 0 <= args.share <= 1:
@@ -50,7 +53,34 @@ def main() -> None:
         return net, dataclasses.replace(config, later_mix=mix)
 
     predictor.load_model = load_mixed
+    if args.first_zoom:
+        predictor.Predictor._selected_view = _selected_view_mixed
     cli(rest)
+
+
+def _selected_view_mixed(self, image, structure, clicks, first):
+    """`Predictor._selected_view`, with the selected view's zoom mixed like a later click."""
+    import numpy as np
+
+    from napari_cag.firstview import candidate_windows
+    from napari_cag.predictor import network_input, object_probability, paste_back
+    from napari_cag.viewselect import SMALLEST_VIEW, score_views
+
+    answers, maps, features = self.first_views(image, structure, clicks, first)
+    scores = score_views(self.config.view_selector, features)
+    found = [i for i, a in enumerate(answers) if a.extent > 0]
+    best = max(found, key=lambda i: scores[i]) if found else 0
+    answer, mix = answers[best], self.config.later_mix
+    window = candidate_windows(image.shape, first, min(SMALLEST_VIEW, self.config.min_window))[best]
+    zoom = self._zoom_window(image.shape, clicks, answer.mask, window)
+    if not mix or zoom is None:
+        return answer.zoomed, maps[best]
+    net, config = self._later_model(mix["weights"])
+    x = network_input(image, structure, clicks, answer.mask, zoom, config)[0]
+    import torch
+    later = paste_back(object_probability(net(torch.from_numpy(x[None])), config)[0], zoom, image.shape)
+    share = float(mix["share"])
+    return ((1 - share) * answer.zoomed + share * later).astype(np.float32), maps[best]
 
 
 if __name__ == "__main__":
