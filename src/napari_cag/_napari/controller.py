@@ -22,6 +22,7 @@ from .layers import NEGATIVE, OBJECTS, POINTS, POSITIVE, PREVIEW  # noqa: F401 (
 from .ops import Op, apply_ops
 from .actions import ActionsMixin
 from .adapting import AdaptingMixin
+from .failures import reported
 from .propagation import PropagationMixin
 from .results import ResultsMixin
 from .translate import SliceIndex, image_plane
@@ -175,7 +176,7 @@ class Controller(ActionsMixin, ResultsMixin, PropagationMixin, AdaptingMixin):
         self.busy(True)
         # handlers passed at creation: superqt re-raises errors of a worker created without one;
         # the worker keeps the sessions of its image even if another image is chosen meanwhile
-        self._worker = thread_worker(apply_ops, start_thread=False,
+        self._worker = thread_worker(reported(apply_ops), start_thread=False,
                                      connect={"returned": self._show, "errored": self._failed})(
             ops, name, self.sessions, self.refining, self._make_session, self._guidance())
         self._worker.start()

@@ -13,6 +13,7 @@ from napari.utils.notifications import show_error, show_info
 
 from ..labels import LabelsEdit
 from .edit import replace_label
+from .failures import describe, reported
 
 
 def _walk(stack, index, mask, kwargs):
@@ -59,7 +60,7 @@ class PropagationMixin:
         self._run = {"label": last.label, "prefix": prefix, "edit": LabelsEdit(prefix, volume.copy(), last.label),
                      "labels": self._objects, "done": 0, "total": stack.shape[0] - 1}
         self.edits.append(self._run["edit"])  # one undo step for the whole run
-        self._propagation = thread_worker(_walk, start_thread=False, connect={
+        self._propagation = thread_worker(reported(_walk), start_thread=False, connect={
             "yielded": self._propagated, "returned": self._propagation_ended,
             "aborted": self._propagation_ended, "errored": self._propagation_failed})(
             stack, int(z), plane == last.label, kwargs)
@@ -91,6 +92,6 @@ class PropagationMixin:
         if self._run["done"] == 0 and self.edits and self.edits[-1] is self._run["edit"]:
             self.edits.pop()
         if not self._closed:
-            show_error(f"napari-cag: propagation failed: {type(err).__name__}: {err}")
+            show_error(f"napari-cag: propagation failed: {describe(err)}")
             self.progress(None, None)
         self._start()

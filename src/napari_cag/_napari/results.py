@@ -8,6 +8,7 @@ from napari.utils.notifications import show_error, show_info, show_warning
 from ..labels import paint_mask
 from . import layers as L
 from .edit import replace_label
+from .failures import describe
 
 
 class ResultsMixin:
@@ -34,7 +35,7 @@ class ResultsMixin:
         if self._closed:
             return
         self.busy(False)
-        message = f"{type(err).__name__}: {err}"
+        message = describe(err)
         self.status(message)
         show_error(f"napari-cag: {message}")
         if isinstance(err, (FileNotFoundError, ValueError)) and self._predictor is None:
