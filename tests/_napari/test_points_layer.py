@@ -119,3 +119,20 @@ def test_a_point_outside_the_image_is_ignored_with_a_message(docked, discs, sett
     settle(widget)
     assert iou(shown(viewer), truth == 1) > 0.7
     assert widget.status.text().startswith("Ready")  # no error from the point outside
+
+
+def test_flip_after_undo_flips_the_last_click_left(docked, discs, settle):
+    """napari kept the undone point's index selected, and Flip raised a KeyError on it."""
+    image, truth = discs
+    viewer, widget = docked(image)
+    c, points = widget.controller, viewer.layers[POINTS]
+    c.add_click((30, 30), True)
+    c.add_click((65, 62), True)
+    settle(widget)
+    points.selected_data = {1}  # the last point, as napari leaves it selected after adding it
+    c.undo_click()
+    settle(widget)
+    c.flip_selected()  # no point is selected any more: the last one left flips
+    settle(widget)
+    assert points.features["positive"].tolist() == [False]
+    assert not shown(viewer).any()

@@ -76,7 +76,9 @@ class ActionsMixin:
     def flip_selected(self) -> None:
         """Swap the polarity of the selected points (the last point when none is selected)."""
         points = self.points()
-        chosen = sorted(points.selected_data) or ([len(points.data) - 1] if len(points.data) else [])
+        # napari keeps the index of a point removed by `undo_click` in the selection: only points that exist
+        chosen = sorted(i for i in points.selected_data if i < len(points.data))
+        chosen = chosen or ([len(points.data) - 1] if len(points.data) else [])
         if chosen:
             features = points.features.copy()
             features.loc[chosen, "positive"] = ~features.loc[chosen, "positive"].astype(bool)
