@@ -8,12 +8,13 @@ predictor; `replace_label` writes the result back under the object's own id.
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage as ndi
 
 from ..clicks import Click, click_pixels
 from ..image import as_mask, mask_box
 from ..labels import LabelsEdit
 
-__all__ = ["EditSession", "replace_label"]
+__all__ = ["EditSession", "anchor_click", "replace_label"]
 
 
 class EditSession:
@@ -65,6 +66,9 @@ class EditSession:
         click = Click(y, x, positive)
         click_pixels([click], self.base.shape)
         clicks, previous = self.clicks + [click], self.mask
+        # the clicks that made the object are gone: one positive click stands for it, or a first negative
+        # click would leave the network and the refinement no object to keep, and erase it all
+        clicks = [a for a in [anchor_click(previous, clicks)] if a is not None] + clicks
         view = self.session.views.view_for(clicks, mask_box(previous), self.view)
         # as Session.add_click does, with the session's refinement
         prob, _ = self.session.predictor.predict(view.image, view.structure, view.local(clicks),
@@ -80,6 +84,23 @@ class EditSession:
     def reset(self) -> None:
         """Back to the object as committed."""
         self._steps.clear()
+
+
+def anchor_click(mask: np.ndarray, clicks: list[Click]) -> Click | None:
+    """A positive click for an object known by its mask: the pixel deepest inside it and farthest from the
+    negative `clicks` (the smaller of the two distances, largest), or None for an empty mask."""
+    box = mask_box(mask)
+    if box is None:
+        return None
+    y0, x0, y1, x1 = box[0], box[1], box[2] + 1, box[3] + 1
+    crop = np.pad(mask[y0:y1, x0:x1], 1)  # the edge of the crop is the object's edge
+    depth = ndi.distance_transform_edt(crop)[1:-1, 1:-1]
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    for c in clicks:
+        if not c.positive:
+            depth = np.minimum(depth, np.hypot(yy - c.y, xx - c.x))
+    r, col = np.unravel_index(int(np.argmax(depth)), depth.shape)
+    return None if depth[r, col] <= 0 else Click(y0 + r, x0 + col, True)
 
 
 def replace_label(labels: np.ndarray, index: tuple[int, ...], mask: np.ndarray, label: int, *,
