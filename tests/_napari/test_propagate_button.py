@@ -84,3 +84,25 @@ def test_propagate_on_a_2d_image_says_it_needs_a_stack(docked, discs, settle):
     viewer, widget = docked(discs[0])
     widget.controller.propagate()
     assert widget.controller._propagation is None and not widget.controller._propagate_pending
+
+
+def test_the_widget_stops_where_the_library_does(docked, settle, qtbot, monkeypatch):
+    """The button used min_overlap 0.5, the library 0.7 (the best on the bundled 3D nuclei: mean 3D IoU
+    0.259 against 0.210, 288 slices taken where the labels have 366, against 854)."""
+    import inspect
+
+    import napari_cag.propagate as core
+
+    original, seen = core.propagate, []
+
+    def recorded(*args, **kwargs):
+        seen.append(kwargs)
+        yield from original(*args, **kwargs)
+
+    monkeypatch.setattr(core, "propagate", recorded)
+    viewer, widget, c, truth = clicked_ball(docked, settle)
+    c.commit()
+    c.propagate()
+    qtbot.waitUntil(lambda: c._propagation is None and not c._propagate_pending, timeout=60_000)
+    default = inspect.signature(original).parameters["min_overlap"].default
+    assert seen and seen[0].get("min_overlap", default) == default == 0.7
