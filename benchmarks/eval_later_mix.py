@@ -15,7 +15,9 @@ session of the models issue). ``--split-off`` sets the microscopy preset's
 touching-nucleus split (`RefineSettings.neck_ratio`) to 0, as in the runs
 compared with the framing rule. ``--first-zoom`` mixes the second network into
 the first click's zoom too (the selected view's second look, which reads the
-first answer as its mask), leaving the views and their selection alone.
+first answer as its mask), leaving the views and their selection alone; it
+acts where a view selector picks the first view (the shipped microscopy
+model's default), not under ``first_view="rule"`` or ``"whole"``.
 """
 
 from __future__ import annotations
@@ -60,27 +62,18 @@ def main() -> None:
 
 def _selected_view_mixed(self, image, structure, clicks, first):
     """`Predictor._selected_view`, with the selected view's zoom mixed like a later click."""
-    import numpy as np
-
     from napari_cag.firstview import candidate_windows
-    from napari_cag.predictor import network_input, object_probability, paste_back
     from napari_cag.viewselect import SMALLEST_VIEW, score_views
 
     answers, maps, features = self.first_views(image, structure, clicks, first)
     scores = score_views(self.config.view_selector, features)
     found = [i for i, a in enumerate(answers) if a.extent > 0]
     best = max(found, key=lambda i: scores[i]) if found else 0
-    answer, mix = answers[best], self.config.later_mix
     window = candidate_windows(image.shape, first, min(SMALLEST_VIEW, self.config.min_window))[best]
-    zoom = self._zoom_window(image.shape, clicks, answer.mask, window)
-    if not mix or zoom is None:
-        return answer.zoomed, maps[best]
-    net, config = self._later_model(mix["weights"])
-    x = network_input(image, structure, clicks, answer.mask, zoom, config)[0]
-    import torch
-    later = paste_back(object_probability(net(torch.from_numpy(x[None])), config)[0], zoom, image.shape)
-    share = float(mix["share"])
-    return ((1 - share) * answer.zoomed + share * later).astype(np.float32), maps[best]
+    zoom = self._zoom_window(image.shape, clicks, answers[best].mask, window)
+    if not self.config.later_mix or zoom is None:
+        return answers[best].zoomed, maps[best]
+    return self._mixed_pass(image, structure, clicks, answers[best].mask, zoom)
 
 
 if __name__ == "__main__":

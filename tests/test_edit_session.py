@@ -17,6 +17,9 @@ def test_the_anchor_is_deep_inside_and_away_from_negative_clicks():
     anchor = anchor_click(mask, [Click(20, 60, False)])  # the user takes the right one away
     assert anchor.positive and anchor.x < 25 and mask[anchor.pixel]
     assert anchor_click(np.zeros((4, 4), bool), []) is None
+    small = np.zeros((20, 20), bool)
+    small[7:13, 7:13] = True  # clicked out in its middle: no anchor may overrule that click
+    assert anchor_click(small, [Click(10, 10, False)]) is None
 
 
 def test_a_negative_click_beside_a_committed_nucleus_keeps_it():

@@ -460,6 +460,8 @@ class Predictor:
         if path not in self._later:
             net, config = load_model(path, self.device)
             shared = ("max_superpixel_area", "n_segments", "input_size", "erase_refuted")
+            if any(name.endswith("_scaled") for name in config.guidance):  # its maps take this model's factors
+                shared += ("f", "f1", "f2")
             if any(getattr(config, k) != getattr(self.config, k) for k in shared):
                 raise ValueError(f"{path.name}, mixed into the later clicks, must share {', '.join(shared)} "
                                  "with the model it mixes into")

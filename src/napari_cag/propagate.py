@@ -20,6 +20,7 @@ from scipy import ndimage as ndi
 
 from .clicks import Click
 from .image import MAX_CHANNELS, as_mask, mask_box, validate_image
+from .simulate import mask_depth
 
 __all__ = ["propagate", "propagate_object", "interior_click", "slice_clicks"]
 
@@ -30,7 +31,7 @@ RING = 0.6  # their distance outside the mask, in equivalent radii (best of 0.3,
 
 def interior_click(mask: np.ndarray) -> Click:
     """A positive click at the most interior pixel of a non-empty 2D mask (distance transform maximum)."""
-    depth = ndi.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]  # the image border is a boundary
+    depth = mask_depth(mask)  # the image border is a boundary
     y, x = np.unravel_index(int(np.argmax(depth)), depth.shape)
     return Click(int(y), int(x))
 

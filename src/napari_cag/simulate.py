@@ -36,7 +36,7 @@ from .image import as_mask
 
 __all__ = [
     "N_POS", "N_NEG1", "N_NEG2", "D_IN1", "D_IN2", "D_OUT1", "D_OUT2", "NEG_BAND",
-    "farthest_point", "next_click", "sample_training_clicks", "error_clicks",
+    "farthest_point", "mask_depth", "next_click", "sample_training_clicks", "error_clicks",
 ]
 
 # Sec. 4.2 "Click Sampling", reconstructed from the garbled extraction (see the
@@ -61,7 +61,7 @@ def _as_rng(rng) -> np.random.Generator:
     raise TypeError(f"rng must be a numpy.random.Generator or an int seed, got {rng!r}")
 
 
-def _depth(mask: np.ndarray) -> np.ndarray:
+def mask_depth(mask: np.ndarray) -> np.ndarray:
     """Distance of each mask pixel to the nearest pixel outside, the image edge counting as outside."""
     return ndimage.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
 
@@ -95,7 +95,7 @@ def farthest_point(mask) -> tuple[int, int]:
     mask = as_mask(mask, "mask")
     if not mask.any():
         raise ValueError(f"mask of shape {mask.shape} is empty; it has no farthest point")
-    return tuple(int(i) for i in np.unravel_index(np.argmax(_depth(mask)), mask.shape))
+    return tuple(int(i) for i in np.unravel_index(np.argmax(mask_depth(mask)), mask.shape))
 
 
 def _error_maps(pred, gt, ignore, clicks):
@@ -149,7 +149,7 @@ def next_click(pred, gt, ignore=None, *, clicks: Iterable[Click] | None = None) 
     True
     """
     fn, fp = _error_maps(pred, gt, ignore, clicks)
-    fn_depth, fp_depth = _depth(fn), _depth(fp)
+    fn_depth, fp_depth = mask_depth(fn), mask_depth(fp)
     fn_max, fp_max = fn_depth.max(initial=0.0), fp_depth.max(initial=0.0)
     if fn_max == 0 and fp_max == 0:
         return None
@@ -219,7 +219,7 @@ def error_clicks(pred, gt, rng, n: int = 1, *, ignore=None, jitter: float = 0.0)
         regions, _ = ndimage.label(err)
         region = regions == regions[click.pixel]
         if jitter > 0:
-            depth = _depth(region)
+            depth = mask_depth(region)
             rows, cols = np.nonzero(depth >= (1.0 - jitter) * depth.max())
             k = rng.integers(rows.size)
             click = Click(float(rows[k]), float(cols[k]), click.positive)
@@ -294,7 +294,7 @@ def _object_click(obj: np.ndarray, margin: float, center: bool, rng: np.random.G
     if center:
         r, c = farthest_point(crop)
     else:
-        (r, c), = _spaced(_relaxed(_depth(crop), crop, margin), 1, 0.0, rng)
+        (r, c), = _spaced(_relaxed(mask_depth(crop), crop, margin), 1, 0.0, rng)
     return int(r0 + r), int(c0 + c)
 
 
@@ -395,7 +395,7 @@ def sample_training_clicks(
         raise ValueError(f"n_pos must be >= 1 (the first click is positive), got {n_pos}")
     d_in1 = _draw(d_in1, D_IN1, rng, "d_in1")
     d_in2 = _draw(d_in2, D_IN2, rng, "d_in2")
-    candidates = _relaxed(_depth(gt), gt & keep, d_in1)
+    candidates = _relaxed(mask_depth(gt), gt & keep, d_in1)
     positives = _spaced(candidates, n_pos, d_in2, rng)
 
     negatives = []

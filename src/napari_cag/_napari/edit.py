@@ -8,13 +8,16 @@ predictor; `replace_label` writes the result back under the object's own id.
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage as ndi
 
 from ..clicks import Click, click_pixels
 from ..image import as_mask, mask_box
 from ..labels import LabelsEdit
+from ..simulate import mask_depth
 
 __all__ = ["EditSession", "anchor_click", "replace_label"]
+
+#: px an anchor click keeps from the negative clicks: twice the refinement's largest hard-click disk, and one
+ANCHOR_CLEARANCE = 7
 
 
 class EditSession:
@@ -28,6 +31,13 @@ class EditSession:
         The object's id in the output labels.
     mask : (H, W) bool ndarray
         The object as committed: the previous mask of the first click.
+
+    Notes
+    -----
+    The clicks that made the object are not kept with it, so a positive click
+    stands for the object on every click (`anchor_click`): clicks reshape it,
+    and negative clicks take parts of it away, but not the part deepest inside
+    and away from them. (To delete an object, erase its label in napari.)
     """
 
     def __init__(self, session, label: int, mask: np.ndarray):
@@ -88,19 +98,24 @@ class EditSession:
 
 def anchor_click(mask: np.ndarray, clicks: list[Click]) -> Click | None:
     """A positive click for an object known by its mask: the pixel deepest inside it and farthest from the
-    negative `clicks` (the smaller of the two distances, largest), or None for an empty mask."""
+    negative `clicks` (the smaller of the two distances, largest). None for an empty mask, and where every
+    pixel lies within `ANCHOR_CLEARANCE` px of a negative click (a small object clicked out in its middle):
+    the anchor must not overrule the user's click."""
     box = mask_box(mask)
     if box is None:
         return None
     y0, x0, y1, x1 = box[0], box[1], box[2] + 1, box[3] + 1
-    crop = np.pad(mask[y0:y1, x0:x1], 1)  # the edge of the crop is the object's edge
-    depth = ndi.distance_transform_edt(crop)[1:-1, 1:-1]
+    depth = mask_depth(mask[y0:y1, x0:x1])  # the crop's edge is the object's edge
     yy, xx = np.mgrid[y0:y1, x0:x1]
+    near = np.full(depth.shape, np.inf)
     for c in clicks:
         if not c.positive:
-            depth = np.minimum(depth, np.hypot(yy - c.y, xx - c.x))
-    r, col = np.unravel_index(int(np.argmax(depth)), depth.shape)
-    return None if depth[r, col] <= 0 else Click(y0 + r, x0 + col, True)
+            near = np.minimum(near, np.hypot(yy - c.y, xx - c.x))
+    score = np.minimum(depth, near)
+    r, col = np.unravel_index(int(np.argmax(score)), score.shape)
+    if depth[r, col] <= 0 or near[r, col] < ANCHOR_CLEARANCE:
+        return None
+    return Click(y0 + r, x0 + col, True)
 
 
 def replace_label(labels: np.ndarray, index: tuple[int, ...], mask: np.ndarray, label: int, *,

@@ -54,7 +54,7 @@ class PropagationMixin:
         if not (plane == last.label).any():
             show_info(f"napari-cag: object {last.label} is not on slice {z} any more; nothing to propagate")
             return
-        # the core's min_overlap (0.7, the best of 0.5-0.8 on the bundled 3D nuclei); the contrast the user sees
+        # the library's min_overlap (the best on the bundled 3D nuclei, docs/RESULTS.md); the contrast the user sees
         kwargs = {"contrast_limits": None if self.image.rgb else tuple(self.image.contrast_limits)}
         kwargs.update({"predictor": self._predictor} if self._predictor is not None else {"model": self.model_choice()})
         volume = self._objects[prefix] if prefix else self._objects

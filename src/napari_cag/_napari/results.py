@@ -8,7 +8,7 @@ from napari.utils.notifications import show_error, show_info, show_warning
 from ..labels import paint_mask
 from . import layers as L
 from .edit import replace_label
-from .failures import describe
+from .failures import WorkFailed, describe
 
 
 class ResultsMixin:
@@ -38,7 +38,7 @@ class ResultsMixin:
         message = describe(err)
         self.status(message)
         show_error(f"napari-cag: {message}")
-        if isinstance(err, (FileNotFoundError, ValueError)) and self._predictor is None:
+        if isinstance(err, (FileNotFoundError, ValueError, WorkFailed)) and self._predictor is None:
             self._ops.clear()  # the model cannot load: drop the queue rather than fail once per click
         self._start()
 
