@@ -7,7 +7,7 @@ Each argument pair is two ``napari-cag evaluate --out`` folders (or their
 and ``--max-instances``, so that they hold the same objects. Prints, per pair,
 the mean over objects of A's clicks minus B's to 85 % and 90 % IoU (negative:
 A needs fewer) with a 95 % bootstrap interval over the objects, and the IoU
-after the first click. On 40 held-out objects the interval is about ±1 click,
+after the first click; with several pairs, also all their objects pooled. On 40 held-out objects the interval is about ±1 click,
 on 300 DSB2018 nuclei about ±0.3 (docs/RESULTS.md, nineteenth session of the
 models issue): a difference inside it is not a finding.
 """
@@ -53,13 +53,21 @@ def main() -> None:
     if len(args.runs) % 2:
         raise SystemExit("error: give the runs in pairs, A B [A B ...]")
     rng = np.random.default_rng(args.seed)
-    for a_path, b_path in zip(args.runs[::2], args.runs[1::2]):
+    pooled_a, pooled_b = {}, {}
+    for pair, (a_path, b_path) in enumerate(zip(args.runs[::2], args.runs[1::2])):
         a, b = per_object(a_path), per_object(b_path)
         if set(a) != set(b):
             raise SystemExit(f"error: {a_path} and {b_path} hold different objects ({len(set(a) ^ set(b))} "
                              "differ); run both with the same --data, --seed and --max-instances")
-        cells = [f"{m} {d:+.2f} [{lo:+.2f}, {hi:+.2f}]" for m in MEASURES for d, lo, hi in [paired(a, b, m, rng)]]
-        print(f"{a_path} - {b_path} ({len(a)} objects): " + "  ".join(cells))
+        print(f"{a_path} - {b_path} ({len(a)} objects): " + cells(a, b, rng))
+        pooled_a.update({(pair, k): v for k, v in a.items()})
+        pooled_b.update({(pair, k): v for k, v in b.items()})
+    if len(args.runs) > 2:  # every pair's objects in one sample: the mean over objects, not over sets
+        print(f"all {len(args.runs) // 2} pairs pooled ({len(pooled_a)} objects): " + cells(pooled_a, pooled_b, rng))
+
+
+def cells(a: dict, b: dict, rng: np.random.Generator) -> str:
+    return "  ".join(f"{m} {d:+.2f} [{lo:+.2f}, {hi:+.2f}]" for m in MEASURES for d, lo, hi in [paired(a, b, m, rng)])
 
 
 if __name__ == "__main__":

@@ -174,6 +174,9 @@ def test_the_paired_script_says_which_method_needs_fewer_clicks_and_how_surely(t
     bad = subprocess.run([sys.executable, str(script), str(tmp_path / "a"), str(tmp_path / "b" / "objects.csv"),
                           str(tmp_path / "a"), str(tmp_path / "missing")], capture_output=True, text=True)
     assert bad.returncode != 0 and "no " in bad.stderr and "(40 objects)" in bad.stdout
+    both = subprocess.run([sys.executable, str(script), str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "b"),
+                           str(tmp_path / "b")], check=True, capture_output=True, text=True).stdout
+    assert "all 2 pairs pooled (80 objects): noc@85 -1.00" in both  # -2 on one set, 0 on the other
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "objects.csv").write_text(header + "c,other,100,1,2,0.5\n")
     odd = subprocess.run([sys.executable, str(script), str(tmp_path / "a"), str(tmp_path / "c")],
