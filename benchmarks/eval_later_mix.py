@@ -63,12 +63,10 @@ def main() -> None:
 def _selected_view_mixed(self, image, structure, clicks, first):
     """`Predictor._selected_view`, with the selected view's zoom mixed like a later click."""
     from napari_cag.firstview import candidate_windows
-    from napari_cag.viewselect import SMALLEST_VIEW, score_views
+    from napari_cag.viewselect import SMALLEST_VIEW
 
     answers, maps, features = self.first_views(image, structure, clicks, first)
-    scores = score_views(self.config.view_selector, features)
-    found = [i for i, a in enumerate(answers) if a.extent > 0]
-    best = max(found, key=lambda i: scores[i]) if found else 0
+    best = self.selected(answers, features)
     window = candidate_windows(image.shape, first, min(SMALLEST_VIEW, self.config.min_window))[best]
     zoom = self._zoom_window(image.shape, clicks, answers[best].mask, window)
     if not self.config.later_mix or zoom is None:

@@ -7,9 +7,10 @@ Each argument pair is two ``napari-cag evaluate --out`` folders (or their
 and ``--max-instances``, so that they hold the same objects. Prints, per pair,
 the mean over objects of A's clicks minus B's to 85 % and 90 % IoU (negative:
 A needs fewer) with a 95 % bootstrap interval over the objects, and the IoU
-after the first click; with several pairs, also all their objects pooled. On 40 held-out objects the interval is about ±1 click,
-on 300 DSB2018 nuclei about ±0.3 (docs/RESULTS.md, nineteenth session of the
-models issue): a difference inside it is not a finding.
+after the first click; with several pairs, also all their objects pooled. On
+40 held-out objects the interval is about ±1 click, on 300 DSB2018 nuclei
+about ±0.3 (docs/RESULTS.md, nineteenth session of the models issue): a
+difference inside it is not a finding.
 """
 
 from __future__ import annotations

@@ -421,10 +421,15 @@ class Predictor:
 
     def _selected_view(self, image, structure, clicks, first):
         answers, maps, features = self.first_views(image, structure, clicks, first)
+        best = self.selected(answers, features)
+        return answers[best].zoomed, maps[best]
+
+    def selected(self, answers, features) -> int:
+        """The view the selector scores best among those that found an object at the click (else the first):
+        an index into `first_views`' answers."""
         scores = score_views(self.config.view_selector, features)
         found = [i for i, a in enumerate(answers) if a.extent > 0]
-        best = max(found, key=lambda i: scores[i]) if found else 0
-        return answers[best].zoomed, maps[best]
+        return max(found, key=lambda i: scores[i]) if found else 0
 
     def _whole_view(self, image, structure, clicks, first):
         """The previous first-click policy: the whole image; 4x closer (twice at most) when nothing
@@ -485,18 +490,16 @@ class Predictor:
         return paste_back(prob, window, image.shape), {n: maps[n] for n in self.config.guidance}
 
     def _pass(self, image, structure, clicks, previous_mask, windows, paste=True):
-        """The network on a batch of windows: ``[(prob, maps)]``, pasted
-        back to the image or at input size. `previous_mask` is one mask for every window, or a list of one
-        per window."""
-        net, config = self.net, self.config
+        """The network on a batch of windows: ``[(prob, maps)]``, pasted back to the image or at input size.
+        `previous_mask` is one mask for every window, or a list of one per window."""
         masks = previous_mask if isinstance(previous_mask, list) else [previous_mask] * len(windows)
-        if not config.reads_previous_mask:
+        if not self.config.reads_previous_mask:
             masks = [None] * len(windows)
-        inputs = [network_input(image, structure, clicks, m, w, config) for m, w in zip(masks, windows)]
+        inputs = [network_input(image, structure, clicks, m, w, self.config) for m, w in zip(masks, windows)]
         x = torch.from_numpy(np.stack([i[0] for i in inputs])).to(self.device)
         # channels last: the convolutions of a first click's batched views take 10-20 % less time on the CPU
         x = x.contiguous(memory_format=torch.channels_last)
-        probs = object_probability(net(x).contiguous(), config)
+        probs = object_probability(self.net(x).contiguous(), self.config)
         return [(paste_back(p, w, image.shape) if paste else p, i[1]) for p, w, i in zip(probs, windows, inputs)]
 
 

@@ -78,7 +78,8 @@ class EditSession:
         clicks, previous = self.clicks + [click], self.mask
         # the clicks that made the object are gone: one positive click stands for it, or a first negative
         # click would leave the network and the refinement no object to keep, and erase it all
-        clicks = [a for a in [anchor_click(previous, clicks)] if a is not None] + clicks
+        anchor = anchor_click(previous, clicks)
+        clicks = ([anchor] if anchor is not None else []) + clicks
         view = self.session.views.view_for(clicks, mask_box(previous), self.view)
         # as Session.add_click does, with the session's refinement
         prob, _ = self.session.predictor.predict(view.image, view.structure, view.local(clicks),
